@@ -1,0 +1,12 @@
+"""Writes on logins and roles."""
+
+from django.contrib.auth.models import Group
+
+from .models import User
+
+
+def user_role_grant(*, user: User, role: str) -> None:
+    """Put the user in the Group of the role (idempotent)."""
+    user.groups.add(Group.objects.get(name=role))
+    if hasattr(user, "_role_names"):
+        del user._role_names

@@ -1,0 +1,274 @@
+"""The caseworker console for residents: scoped by visible_to, ID numbers masked, reveal audited."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join  # noqa: F401
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.phones import phone_normalize
+from yuean.errors import DomainError
+from yuean.paginators import EstimatedCountPaginator
+
+from . import selectors, services
+from .choices import RegionKind
+from .models import AuditEvent, Caseworker, Jurisdiction, Region, Resident
+from .pii import id_number_hash, id_number_validate
+
+
+class ArchivedFilter(admin.SimpleListFilter):
+    title = _("状态")
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [("no", _("在册")), ("yes", _("已归档"))]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        if self.value() == "no":
+            return queryset.filter(archived_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(archived_at__isnull=False)
+        return queryset
+
+
+class StreetFilter(admin.SimpleListFilter):
+    """Only the streets the caseworker covers are offered."""
+
+    title = _("街道")
+    parameter_name = "street"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        streets = Region.objects.filter(kind=RegionKind.STREET)
+        if not (request.user.is_superuser or request.user.has_role("administrator")):
+            streets = streets.filter(pk__in=Jurisdiction.objects.filter(caseworker=request.user).values("street_id"))
+        return [(str(s.pk), s.name) for s in streets]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        return queryset.filter(street_id=self.value()) if self.value() else queryset
+
+
+class ArchiveForm(forms.Form):
+    reason = forms.CharField(label=_("归档原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@admin.register(Resident)
+class ResidentAdmin(admin.ModelAdmin):
+    list_display = ["name", "id_number_masked", "gender", "birth_date", "street", "community", "phone", "status"]
+    list_filter = [StreetFilter, ArchivedFilter]
+    list_select_related = ["street", "community"]
+    search_fields = ["name"]  # replaced by get_search_results; kept so the admin shows the search box
+    search_help_text = _("输入姓名（可只输入开头）、手机号，或完整的 18 位身份证号码")
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+    ordering = ["-id"]
+    fields = [
+        "name", "id_number_masked", "gender", "birth_date", "hukou_province_name", "hukou_address",
+        "phone", "education", "community", "street", "address", "arrival_date", "family", "user",
+        "archived_at", "archive_reason",
+    ]  # fmt: skip
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Resident]:
+        return selectors.resident_list(user=request.user)
+
+    def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if len(term) == 18 and term[:17].isdigit():
+            try:
+                return queryset.filter(id_number_hash=id_number_hash(id_number_validate(term).normalized)), False
+            except DomainError:
+                return queryset.none(), False
+        if term.lstrip("+").isdigit():
+            try:
+                return queryset.filter(phone=phone_normalize(term)), False
+            except DomainError:
+                return queryset.none(), False
+        # Names: a prefix match served by the varchar_pattern_ops index, never a scan for '%term%'.
+        return queryset.filter(name__startswith=term), False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # residents create their own records; staff intake comes with registration
+
+    def has_delete_permission(self, request: HttpRequest, obj: Resident | None = None) -> bool:
+        return False  # archive with a reason instead
+
+    def has_change_permission(self, request: HttpRequest, obj: Resident | None = None) -> bool:
+        return False  # the console reads; changes go through the actions below, which call services
+
+    @admin.display(description=_("状态"))
+    def status(self, resident: Resident) -> str:
+        return str(_("已归档")) if resident.is_archived else str(_("在册"))
+
+    @admin.display(description=_("户籍省份"))
+    def hukou_province_name(self, resident: Resident) -> str:
+        return resident.hukou_province_name
+
+    @admin.display(description=_("家庭"))
+    def family(self, resident: Resident) -> str:
+        children = selectors.resident_children(guardian=resident)
+        guardians = Resident.objects.filter(ward_links__child=resident)
+        rows = [(reverse("admin:residents_resident_change", args=[c.pk]), _("子女"), c.name) for c in children]
+        rows += [(reverse("admin:residents_resident_change", args=[g.pk]), _("监护人"), g.name) for g in guardians]
+        if not rows:
+            return "—"
+        return format_html_join(format_html("<br>"), '{1}：<a href="{0}">{2}</a>', rows)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        resident = self._get_visible(request, int(object_id)) if str(object_id).isdigit() else None
+        if resident is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "resident": resident,
+                "timeline": selectors.resident_timeline(user=request.user, resident=resident)[:50],
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        return [
+            path("<int:pk>/reveal/", self.admin_site.admin_view(self.reveal_view), name="residents_resident_reveal"),
+            path(
+                "<int:pk>/archive/", self.admin_site.admin_view(self.archive_view), name="residents_resident_archive"
+            ),
+            *super().get_urls(),
+        ]
+
+    def _get_visible(self, request: HttpRequest, pk: int) -> Resident:
+        try:
+            return selectors.resident_get(user=request.user, pk=pk)
+        except Resident.DoesNotExist as exc:
+            raise Http404 from exc
+
+    def reveal_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if request.method != "POST":
+            return redirect("admin:residents_resident_change", pk)
+        resident = self._get_visible(request, pk)
+        try:
+            plaintext = services.resident_id_number_reveal(
+                actor=request.user, resident=resident, ip=request.META.get("REMOTE_ADDR")
+            )
+        except DomainError as error:
+            raise PermissionDenied(str(error.message)) from error
+        response = TemplateResponse(
+            request,
+            "admin/residents/resident/reveal.html",
+            {**self.admin_site.each_context(request), "resident": resident, "id_number": plaintext,
+             "opts": self.model._meta, "title": _("完整身份证号码")},
+        )  # fmt: skip
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def archive_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        resident = self._get_visible(request, pk)
+        form = ArchiveForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.resident_archive(
+                    actor=request.user, resident=resident, reason=form.cleaned_data["reason"],
+                    ip=request.META.get("REMOTE_ADDR"),
+                )  # fmt: skip
+                messages.success(request, _("档案已归档。"))
+                return redirect("admin:residents_resident_change", pk)
+            except DomainError as error:
+                form.add_error("reason" if error.field == "reason" else None, str(error.message))
+        return TemplateResponse(
+            request,
+            "admin/residents/resident/archive.html",
+            {**self.admin_site.each_context(request), "resident": resident, "form": form,
+             "opts": self.model._meta, "title": _("归档居民档案")},
+        )  # fmt: skip
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "event_type", "actor", "subject", "reason", "ip_address"]
+    list_filter = ["event_type"]
+    list_select_related = ["actor", "subject"]
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    date_hierarchy = None
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
+        return AuditEvent.objects.visible_to(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "parent", "sort_order"]
+    list_filter = ["kind"]
+    list_select_related = ["parent"]
+    search_fields = ["name", "code"]
+
+
+class CaseworkerForm(forms.ModelForm):
+    streets = forms.ModelMultipleChoiceField(
+        label=_("负责的街道"),
+        queryset=Region.objects.filter(kind=RegionKind.STREET),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Caseworker
+        fields: list[str] = []
+
+
+@admin.register(Caseworker)
+class CaseworkerAdmin(admin.ModelAdmin):
+    """Administrators set which streets each caseworker covers (saved through jurisdiction_set)."""
+
+    form = CaseworkerForm
+    list_display = ["username", "email", "streets_covered"]
+    search_fields = ["username", "email"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return Caseworker.objects.filter(groups__name="caseworker").prefetch_related("jurisdictions__street")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or request.user.has_role("administrator")
+
+    has_view_permission = has_change_permission = lambda self, request, obj=None: self.has_module_permission(  # noqa: E731
+        request
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return False
+
+    @admin.display(description=_("负责的街道"))
+    def streets_covered(self, user: User) -> str:
+        return "、".join(j.street.name for j in user.jurisdictions.all()) or "—"
+
+    def get_form(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None:
+            form.base_fields["streets"].initial = list(obj.jurisdictions.values_list("street_id", flat=True))
+        return form
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        services.jurisdiction_set(actor=request.user, caseworker=obj, streets=list(form.cleaned_data["streets"]))
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        pass

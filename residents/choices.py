@@ -1,0 +1,38 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RegionKind(models.TextChoices):
+    DISTRICT = "district", _("区")
+    STREET = "street", _("街道 / 镇")
+    COMMUNITY = "community", _("社区 / 村")
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("男")
+    FEMALE = "female", _("女")
+
+
+class Education(models.TextChoices):
+    NONE = "none", _("未上学")
+    PRIMARY = "primary", _("小学")
+    JUNIOR = "junior", _("初中")
+    SENIOR = "senior", _("高中 / 中专 / 技校")
+    ASSOCIATE = "associate", _("大专")
+    BACHELOR = "bachelor", _("本科")
+    POSTGRADUATE = "postgraduate", _("研究生")
+
+
+class GuardianRelation(models.TextChoices):
+    PARENT = "parent", _("父母")
+    GRANDPARENT = "grandparent", _("祖父母 / 外祖父母")
+    OTHER = "other", _("其他监护人")
+
+
+class AuditEventType(models.TextChoices):
+    RESIDENT_CREATED = "resident.created", _("建立居民档案")
+    RESIDENT_UPDATED = "resident.updated", _("修改居民档案")
+    RESIDENT_ARCHIVED = "resident.archived", _("归档居民档案")
+    CHILD_ADDED = "resident.child_added", _("添加子女")
+    ID_NUMBER_REVEALED = "resident.id_number_revealed", _("查看完整身份证号")
+    JURISDICTION_CHANGED = "caseworker.jurisdiction_changed", _("调整专管员辖区")

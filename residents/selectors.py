@@ -1,0 +1,70 @@
+"""Every read on residents goes through Resident.objects.visible_to(user)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+from .choices import RegionKind
+from .models import AuditEvent, Region, Resident
+
+
+def resident_list(*, user: User) -> QuerySet[Resident]:
+    return Resident.objects.visible_to(user).select_related("community", "street")
+
+
+def resident_get(*, user: User, pk: int) -> Resident:
+    """One resident the user may see; Resident.DoesNotExist (a 404) otherwise, never a 403."""
+    return resident_list(user=user).get(pk=pk)
+
+
+def resident_of_user(*, user: User) -> Resident | None:
+    if not user.is_authenticated:
+        return None
+    return Resident.objects.select_related("community", "street").filter(user=user).first()
+
+
+def resident_children(*, guardian: Resident) -> QuerySet[Resident]:
+    return Resident.objects.filter(guardian_links__guardian=guardian).order_by("birth_date", "id")
+
+
+def resident_profile_missing(resident: Resident | None) -> list[str]:
+    """The profile items still to fill in, as labels to show the resident."""
+    if resident is None:
+        return [str(_("居民档案（姓名、身份证号码）"))]
+    checks = [
+        (resident.phone, _("手机号")),
+        (resident.hukou_address, _("户籍地址")),
+        (resident.education, _("文化程度")),
+        (resident.community_id, _("现居社区")),
+        (resident.address, _("现居地址")),
+        (resident.arrival_date, _("来越日期")),
+    ]
+    return [str(label) for value, label in checks if not value]
+
+
+def resident_timeline(*, user: User, resident: Resident) -> QuerySet[AuditEvent]:
+    return (
+        AuditEvent.objects.visible_to(user)
+        .filter(subject=resident)
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )
+
+
+def region_list(*, kind: str | None = None, parent_id: int | None = None) -> QuerySet[Region]:
+    """Regions are public (they name places, not people)."""
+    regions = Region.objects.select_related("parent")
+    if kind:
+        regions = regions.filter(kind=kind)
+    if parent_id:
+        regions = regions.filter(parent_id=parent_id)
+    return regions
+
+
+def community_choices() -> QuerySet[Region]:
+    return Region.objects.filter(kind=RegionKind.COMMUNITY).select_related("parent").order_by(
+        "parent__sort_order", "sort_order", "code"
+    )

@@ -1,0 +1,36 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from accounts.api.views import MeView
+from residents.api.views import RegionViewSet, ResidentViewSet
+from residents.views import home
+
+from .api import router
+
+router.register("residents", ResidentViewSet, basename="resident")
+router.register("regions", RegionViewSet, basename="region")
+
+# Staff sign in through allauth (rate limits, two-factor), never through the bare admin login form.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "越安家 · 工作台"
+admin.site.site_title = "越安家"
+admin.site.index_title = "工作台"
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("me/", include("residents.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("_allauth/", include("allauth.headless.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+    path("api/v1/me/", MeView.as_view(), name="api-me"),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]
+
