@@ -149,7 +149,11 @@ LOGOUT_REDIRECT_URL = "home"
 # allauth: sign up and log in by mobile number (with an SMS code) or by e-mail address.
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"phone", "email"}
-ACCOUNT_SIGNUP_FIELDS = ["phone*", "email", "password1*", "password2*"]
+# Phone or e-mail, at least one (accounts.forms.SignupContactForm), so neither is "required" here and
+# allauth's cross-check warning W001 is silenced on purpose.
+ACCOUNT_SIGNUP_FIELDS = ["phone", "email", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupContactForm"
+SILENCED_SYSTEM_CHECKS = ["account.W001"]
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
