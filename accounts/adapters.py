@@ -41,7 +41,10 @@ class AccountAdapter(DefaultAccountAdapter):
         return User.objects.filter(phone=phone).order_by("pk").first()
 
     def send_verification_code_sms(self, user: User, phone: str, code: str, **kwargs: Any) -> None:
-        sms_send(phone=phone, text=_("【越安家】您的验证码是 %(code)s，15 分钟内有效。请勿告诉他人。") % {"code": code})
+        sms_send(
+            phone=phone,
+            text=_("【越安家】您的验证码是 %(code)s，15 分钟内有效。请勿告诉他人。") % {"code": code},
+        )
 
     def send_unknown_account_sms(self, phone: str, **kwargs: Any) -> None:
         sms_send(phone=phone, text=_("【越安家】此手机号尚未注册。如需办理业务，请先注册账户。"))

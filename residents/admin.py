@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join  # noqa: F401
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -48,7 +48,9 @@ class StreetFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
         streets = Region.objects.filter(kind=RegionKind.STREET)
         if not (request.user.is_superuser or request.user.has_role("administrator")):
-            streets = streets.filter(pk__in=Jurisdiction.objects.filter(caseworker=request.user).values("street_id"))
+            streets = streets.filter(
+                pk__in=Jurisdiction.objects.filter(caseworker=request.user).values("street_id")
+            )
         return [(str(s.pk), s.name) for s in streets]
 
     def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
@@ -61,7 +63,16 @@ class ArchiveForm(forms.Form):
 
 @admin.register(Resident)
 class ResidentAdmin(admin.ModelAdmin):
-    list_display = ["name", "id_number_masked", "gender", "birth_date", "street", "community", "phone", "status"]
+    list_display = [
+        "name",
+        "id_number_masked",
+        "gender",
+        "birth_date",
+        "street",
+        "community",
+        "phone",
+        "status",
+    ]
     list_filter = [StreetFilter, ArchivedFilter]
     list_select_related = ["street", "community"]
     search_fields = ["name"]  # replaced by get_search_results; kept so the admin shows the search box
@@ -86,7 +97,9 @@ class ResidentAdmin(admin.ModelAdmin):
             return queryset, False
         if len(term) == 18 and term[:17].isdigit():
             try:
-                return queryset.filter(id_number_hash=id_number_hash(id_number_validate(term).normalized)), False
+                return queryset.filter(
+                    id_number_hash=id_number_hash(id_number_validate(term).normalized)
+                ), False
             except DomainError:
                 return queryset.none(), False
         if term.lstrip("+").isdigit():
@@ -118,8 +131,12 @@ class ResidentAdmin(admin.ModelAdmin):
     def family(self, resident: Resident) -> str:
         children = selectors.resident_children(guardian=resident)
         guardians = Resident.objects.filter(ward_links__child=resident)
-        rows = [(reverse("admin:residents_resident_change", args=[c.pk]), _("子女"), c.name) for c in children]
-        rows += [(reverse("admin:residents_resident_change", args=[g.pk]), _("监护人"), g.name) for g in guardians]
+        rows = [
+            (reverse("admin:residents_resident_change", args=[c.pk]), _("子女"), c.name) for c in children
+        ]
+        rows += [
+            (reverse("admin:residents_resident_change", args=[g.pk]), _("监护人"), g.name) for g in guardians
+        ]
         if not rows:
             return "—"
         return format_html_join(format_html("<br>"), '{1}：<a href="{0}">{2}</a>', rows)
@@ -136,9 +153,15 @@ class ResidentAdmin(admin.ModelAdmin):
 
     def get_urls(self):  # type: ignore[no-untyped-def]
         return [
-            path("<int:pk>/reveal/", self.admin_site.admin_view(self.reveal_view), name="residents_resident_reveal"),
             path(
-                "<int:pk>/archive/", self.admin_site.admin_view(self.archive_view), name="residents_resident_archive"
+                "<int:pk>/reveal/",
+                self.admin_site.admin_view(self.reveal_view),
+                name="residents_resident_reveal",
+            ),
+            path(
+                "<int:pk>/archive/",
+                self.admin_site.admin_view(self.archive_view),
+                name="residents_resident_archive",
             ),
             *super().get_urls(),
         ]
@@ -247,9 +270,11 @@ class CaseworkerAdmin(admin.ModelAdmin):
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser or request.user.has_role("administrator")
 
-    has_view_permission = has_change_permission = lambda self, request, obj=None: self.has_module_permission(  # noqa: E731
-        request
-    )
+    def has_view_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return self.has_module_permission(request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -268,7 +293,9 @@ class CaseworkerAdmin(admin.ModelAdmin):
         return form
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        services.jurisdiction_set(actor=request.user, caseworker=obj, streets=list(form.cleaned_data["streets"]))
+        services.jurisdiction_set(
+            actor=request.user, caseworker=obj, streets=list(form.cleaned_data["streets"])
+        )
 
     def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
         pass

@@ -21,7 +21,6 @@ class ProfileForm(forms.Form):
     id_number = forms.CharField(
         label=_("身份证号码"),
         max_length=18,
-        min_length=18,
         help_text=_("18 位，最后一位可以是 X。性别、出生日期和户籍省份将自动识别。"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text", "spellcheck": "false"}),
     )
@@ -30,7 +29,7 @@ class ProfileForm(forms.Form):
     )
     hukou_address = forms.CharField(label=_("户籍地址"), max_length=200, required=False)
     education = forms.ChoiceField(
-        label=_("文化程度"), choices=[("", _("请选择"))] + list(Education.choices), required=False
+        label=_("文化程度"), choices=[("", _("请选择")), *list(Education.choices)], required=False
     )
     community = CommunityChoiceField(
         label=_("现居社区"), queryset=community_choices(), required=False, empty_label=_("请选择")
@@ -59,4 +58,6 @@ class ChildForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     birth_date = forms.DateField(label=_("出生日期"), required=False, widget=DateInput)
-    gender = forms.ChoiceField(label=_("性别"), choices=[("", _("请选择"))] + list(Gender.choices), required=False)
+    gender = forms.ChoiceField(
+        label=_("性别"), choices=[("", _("请选择")), *list(Gender.choices)], required=False
+    )

@@ -26,7 +26,12 @@ class Region(models.Model):
     name = models.CharField(_("名称"), max_length=64)
     kind = models.CharField(_("层级"), max_length=16, choices=RegionKind.choices, db_index=True)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("上级")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("上级"),
     )
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
 
@@ -47,7 +52,10 @@ class Jurisdiction(models.Model):
     """
 
     caseworker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jurisdictions", verbose_name=_("专管员")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="jurisdictions",
+        verbose_name=_("专管员"),
     )
     street = models.ForeignKey(
         Region,
@@ -106,7 +114,7 @@ class Resident(models.Model):
     )
     name = models.CharField(_("姓名"), max_length=64)
     id_number_ciphertext = models.TextField(_("身份证号（密文）"), blank=True, editable=False)
-    id_number_hash = models.CharField(_("身份证号（散列）"), max_length=64, null=True, editable=False)
+    id_number_hash = models.CharField(_("身份证号（散列）"), max_length=64, null=True, editable=False)  # noqa: DJ001 — NULL for "no number", unique otherwise
     id_number_masked = models.CharField(_("身份证号"), max_length=18, blank=True, editable=False)
     gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
@@ -150,7 +158,8 @@ class Resident(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["id_number_hash"], name="resident_id_number_unique"),
             models.CheckConstraint(
-                condition=Q(archived_at__isnull=True) | ~Q(archive_reason=""), name="resident_archive_has_reason"
+                condition=Q(archived_at__isnull=True) | ~Q(archive_reason=""),
+                name="resident_archive_has_reason",
             ),
         ]
         indexes = [

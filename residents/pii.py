@@ -32,7 +32,8 @@ CHECK_CHARACTERS = "10X98765432"
 PROVINCES: dict[str, str] = {
     "11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区",
     "21": "辽宁省", "22": "吉林省", "23": "黑龙江省",
-    "31": "上海市", "32": "江苏省", "33": "浙江省", "34": "安徽省", "35": "福建省", "36": "江西省", "37": "山东省",
+    "31": "上海市", "32": "江苏省", "33": "浙江省", "34": "安徽省", "35": "福建省", "36": "江西省",
+    "37": "山东省",
     "41": "河南省", "42": "湖北省", "43": "湖南省", "44": "广东省", "45": "广西壮族自治区", "46": "海南省",
     "50": "重庆市", "51": "四川省", "52": "贵州省", "53": "云南省", "54": "西藏自治区",
     "61": "陕西省", "62": "甘肃省", "63": "青海省", "64": "宁夏回族自治区", "65": "新疆维吾尔自治区",
@@ -67,7 +68,9 @@ def id_number_validate(raw: str, *, today: datetime.date | None = None) -> IdNum
             "id_number_characters", _("身份证号码前 17 位须为数字，最后一位为数字或 X。"), field=FIELD
         )
     if value[:2] not in PROVINCES:
-        raise DomainError("id_number_region", _("身份证号码的前两位不是有效的省级行政区划代码。"), field=FIELD)
+        raise DomainError(
+            "id_number_region", _("身份证号码的前两位不是有效的省级行政区划代码。"), field=FIELD
+        )
     try:
         birth_date = datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError as exc:

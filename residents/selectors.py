@@ -65,6 +65,8 @@ def region_list(*, kind: str | None = None, parent_id: int | None = None) -> Que
 
 
 def community_choices() -> QuerySet[Region]:
-    return Region.objects.filter(kind=RegionKind.COMMUNITY).select_related("parent").order_by(
-        "parent__sort_order", "sort_order", "code"
+    return (
+        Region.objects.filter(kind=RegionKind.COMMUNITY)
+        .select_related("parent")
+        .order_by("parent__sort_order", "sort_order", "code")
     )

@@ -97,7 +97,9 @@ def _clean_profile(values: dict[str, Any], *, birth_date: datetime.date | None) 
             if value > today:
                 raise DomainError("arrival_in_future", _("来越日期不能晚于今天。"), field="arrival_date")
             if birth_date is not None and value < birth_date:
-                raise DomainError("arrival_before_birth", _("来越日期不能早于出生日期。"), field="arrival_date")
+                raise DomainError(
+                    "arrival_before_birth", _("来越日期不能早于出生日期。"), field="arrival_date"
+                )
         elif field in ("hukou_address", "address"):
             value = (value or "").strip()
             if len(value) > 200:
@@ -296,7 +298,7 @@ def resident_archive(*, actor: User, resident: Resident, reason: str, ip: str | 
 
 @transaction.atomic
 def resident_id_number_reveal(*, actor: User, resident: Resident, ip: str | None = None) -> str:
-    """Return the full ID number to a caseworker in scope (or an administrator) and record that they saw it."""
+    """Return the full ID number to a caseworker in scope (or an administrator); record that they saw it."""
     if not can_reveal_id_number(actor, resident):
         raise DomainError("not_allowed", _("您没有查看完整身份证号码的权限。"))
     if not resident.id_number_ciphertext:

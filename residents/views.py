@@ -50,7 +50,9 @@ def profile(request: HttpRequest) -> HttpResponse:
             data = dict(form.cleaned_data)
             try:
                 if resident is None:
-                    services.resident_profile_create(actor=request.user, user=request.user, ip=_ip(request), **data)
+                    services.resident_profile_create(
+                        actor=request.user, user=request.user, ip=_ip(request), **data
+                    )
                     messages.success(request, _("居民档案已建立。"))
                 else:
                     services.resident_update(actor=request.user, resident=resident, ip=_ip(request), **data)
@@ -86,7 +88,9 @@ def child_add(request: HttpRequest) -> HttpResponse:
     form = ChildForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.resident_child_add(actor=request.user, guardian=guardian, ip=_ip(request), **form.cleaned_data)
+            services.resident_child_add(
+                actor=request.user, guardian=guardian, ip=_ip(request), **form.cleaned_data
+            )
             messages.success(request, _("已添加子女。"))
             return redirect("residents:mine")
         except DomainError as error:

@@ -1,8 +1,9 @@
 """The domain error every service raises, and its mapping to API responses.
 
 A service refuses a write by raising DomainError with a stable code, a translatable message and, when the
-error belongs to one input, the field's name. yuean.api.api_exception_handler answers 400 (409 for conflicts with
-other records) with ``{"<field>": ["message"], "code": "..."}``; pages show the message on the form field.
+error belongs to one input, the field's name. yuean.api.api_exception_handler answers 400 (409 for
+conflicts with other records) with ``{"<field>": ["message"], "code": "..."}``; pages show the message on
+the form field.
 This module imports nothing from Django or DRF so that anything, the logging setup included, may use it.
 """
 

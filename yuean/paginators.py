@@ -23,7 +23,8 @@ class EstimatedCountPaginator(Paginator):
         if connection.vendor == "postgresql" and not queryset.query.where:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table]
+                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                    [queryset.model._meta.db_table],
                 )
                 row = cursor.fetchone()
             if row and row[0] > EXACT_COUNT_LIMIT:

@@ -21,7 +21,7 @@ if env_file.exists():
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 
 # Demo-only fallbacks. They are refused when DEBUG is off (see _required below).
-_DEMO_SECRET_KEY = "demo-only-secret-key-do-not-use-in-production-2f0b4c1e9d8a7f6e5d4c3b2a1"
+_DEMO_SECRET_KEY = "demo-only-secret-key-do-not-use-in-production-2f0b4c1e9d8a7f6e5d4c3b2a1"  # noqa: S105
 _DEMO_PII_KEY = "ZGVtby1vbmx5LXBpaS1rZXktZG8tbm90LXVzZS0xMjM="  # base64 of 32 demo bytes
 _DEMO_PII_HASH_KEY = "demo-only-pii-hash-key-do-not-use-in-production"
 

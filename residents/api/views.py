@@ -84,7 +84,9 @@ class ResidentViewSet(viewsets.GenericViewSet):
     def reveal_id_number(self, request: Request, pk: str) -> Response:
         """Show the full ID number to a caseworker in scope; the disclosure is recorded."""
         resident = self.get_object()
-        plaintext = services.resident_id_number_reveal(actor=request.user, resident=resident, ip=client_ip(request))
+        plaintext = services.resident_id_number_reveal(
+            actor=request.user, resident=resident, ip=client_ip(request)
+        )
         response = Response({"id_number": plaintext})
         response["Cache-Control"] = "no-store"
         return response

@@ -43,15 +43,14 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
         self._communities()
-        users = {username: self._account(username, role, phone, staff, su) for username, role, phone, staff, su, _
-                 in ACCOUNTS}  # fmt: skip
+        users = {row[0]: self._account(*row[:5]) for row in ACCOUNTS}
         admin = users["demo_admin"]
         streets = list(Region.objects.filter(kind=RegionKind.STREET, name__in=["塔山街道", "府山街道"]))
         services.jurisdiction_set(actor=admin, caseworker=users["demo_caseworker"], streets=streets)
         self._family(users["demo_resident"])
-        self.stdout.write(self.style.SUCCESS("Demo data ready. 演示账户（密码均为 %s）：" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. 演示账户（密码均为 {DEMO_PASSWORD}）："))
         for username, _role, phone, _staff, _su, label in ACCOUNTS:
-            self.stdout.write(f"  {label:<24} 用户名 {username:<16} 手机 {phone.removeprefix('+86')}")
+            self.stdout.write(f"  {username:<16} {phone.removeprefix('+86')}  {label}")
         self.stdout.write("  短信验证码打印在运行服务器的终端中。工作台：http://127.0.0.1:8000/admin/")
 
     def _communities(self) -> None:
