@@ -5,7 +5,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    YUEAN_PRIVATE_MEDIA_ROOT=/var/lib/yuean/private_media
+    YUEAN_PRIVATE_MEDIA_ROOT=/var/lib/yuean/private_media \
+    WEB_CONCURRENCY=3
 
 RUN groupadd --system --gid 1000 yuean \
     && useradd --system --uid 1000 --gid yuean --home-dir /app --shell /usr/sbin/nologin yuean
@@ -32,5 +33,6 @@ USER yuean
 
 EXPOSE 8000
 
-# Worker processes: WEB_CONCURRENCY (gunicorn reads it), 3 unless set.
-CMD ["gunicorn", "yuean.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--forwarded-allow-ips", "*"]
+# gunicorn reads its number of worker processes from WEB_CONCURRENCY. TLS ends at the reverse proxy in
+# front, which must send X-Forwarded-Proto (settings.SECURE_PROXY_SSL_HEADER).
+CMD ["gunicorn", "yuean.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

@@ -34,7 +34,7 @@ $(PY):
 # Reinstall only when requirements.txt is newer than the stamp (or the venv is new).
 $(STAMP): requirements.txt | $(PY)
 	@echo "==> installing requirements.txt into $(VENV)"
-	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@$(PY) -m pip install --quiet --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
 install: $(STAMP)

@@ -9,6 +9,7 @@ than silently falling back to a demo value.
 from pathlib import Path
 
 import environ
+from cryptography.fernet import Fernet
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -30,14 +31,21 @@ def _required(name: str, demo_default: str) -> str:
     """An environment value that production must set; the demo falls back to a published placeholder."""
     if DEBUG:
         return env.str(name, default=demo_default)
-    value = env.str(name)  # raises ImproperlyConfigured when missing
+    value = env.str(name).strip()  # raises ImproperlyConfigured when missing
+    if not value:
+        raise environ.ImproperlyConfigured(f"{name} is empty; production needs a real value.")
     if value == demo_default:
         raise environ.ImproperlyConfigured(f"{name} still holds the demo value; set a real one.")
     return value
 
 
 SECRET_KEY = _required("DJANGO_SECRET_KEY", _DEMO_SECRET_KEY)
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+# Old secret keys still accepted for sessions and signed tokens while a new one rolls out.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+if DEBUG:
+    ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+else:
+    ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # Personal data (ARCHITECTURE.md "Personal data"). YUEAN_PII_KEYS is a comma-separated list of Fernet keys:
@@ -45,6 +53,12 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # `manage.py pii_rotate_keys`. The hash key makes the keyed hash used for uniqueness and exact search.
 PII_KEYS = [k.strip() for k in _required("YUEAN_PII_KEYS", _DEMO_PII_KEY).split(",") if k.strip()]
 PII_HASH_KEY = _required("YUEAN_PII_HASH_KEY", _DEMO_PII_HASH_KEY)
+try:  # fail at start-up, not at the first encryption, when a key is malformed
+    [Fernet(key) for key in PII_KEYS] or Fernet("")
+except (ValueError, TypeError) as exc:
+    raise environ.ImproperlyConfigured("YUEAN_PII_KEYS must hold one or more Fernet keys.") from exc
+if not DEBUG and len(PII_HASH_KEY) < 32:
+    raise environ.ImproperlyConfigured("YUEAN_PII_HASH_KEY must be at least 32 characters.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
