@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,10 @@ class User(AbstractUser):
 
     phone = models.CharField(_("手机号"), max_length=20, unique=True, null=True, blank=True)
     phone_verified = models.BooleanField(_("手机号已验证"), default=False)
+    # The language messages are written in (the inbox, SMS, e-mail); follows the site's language switch.
+    language = models.CharField(
+        _("消息语言"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
 
     class Meta:
         verbose_name = _("用户")

@@ -11,6 +11,11 @@ def is_caseworker(user) -> bool:
 
 
 @rules.predicate
+def is_team_leader(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(Role.TEAM_LEADER))
+
+
+@rules.predicate
 def is_health_worker(user) -> bool:
     return bool(user and user.is_authenticated and user.has_role(Role.HEALTH_WORKER))
 

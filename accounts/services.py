@@ -10,3 +10,10 @@ def user_role_grant(*, user: User, role: str) -> None:
     user.groups.add(Group.objects.get(name=role))
     if hasattr(user, "_role_names"):
         del user._role_names
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """Remember the language the user chose on the site, for the messages sent to them."""
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

@@ -1,15 +1,73 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
-from .models import Notification
+from accounts.permissions import is_administrator
+from yuean.paginators import EstimatedCountPaginator
+
+from .models import Delivery, Notification, NotificationTemplate
+
+
+@admin.register(NotificationTemplate)
+class NotificationTemplateAdmin(admin.ModelAdmin):
+    """Administrators read and edit the wording of every message, in both languages."""
+
+    list_display = ["key", "description", "title_zh", "send_sms", "send_email", "updated_at"]
+    search_fields = ["key", "title_zh", "title_en"]
+    readonly_fields = ["key", "updated_at"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: NotificationTemplate | None = None) -> bool:
+        return is_administrator(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: NotificationTemplate | None = None) -> bool:
+        return is_administrator(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a template is used by code; new keys come with the code that sends them
+
+    def has_delete_permission(self, request: HttpRequest, obj: NotificationTemplate | None = None) -> bool:
+        return False
+
+
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    extra = 0
+    can_delete = False
+    fields = ["channel", "status", "attempts", "next_attempt_at", "sent_at", "last_error"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
+        return False
 
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "recipient", "kind", "title", "read_at"]
-    list_filter = ["kind"]
-    list_select_related = ["recipient"]
-    show_full_result_count = False
-    readonly_fields = ["recipient", "kind", "title", "body", "link", "dedupe_key", "created_at", "read_at"]
+    """For administrators tracing whether a message went out; the text itself lives in the templates."""
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    list_display = ["created_at", "recipient", "template", "read_at"]
+    list_filter = ["template"]
+    list_select_related = ["recipient"]
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    fields = ["recipient", "template", "context", "link", "dedupe_key", "created_at", "read_at"]
+    readonly_fields = fields
+    inlines = [DeliveryInline]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
+        return is_administrator(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
+        return False
+
+

@@ -1,30 +1,259 @@
-"""Writes on notifications. Callers pass a recipient, a kind and already-translated text; this module
-imports no domain app (ARCHITECTURE.md: notifications is a service every app calls)."""
+"""The outbox: writing notifications with their deliveries, sending them, and issuing reminders.
+
+Callers pass a recipient, a template key and a context; this module imports no domain app. A request only
+writes rows. Sending happens after commit: in-process on the embedded default, otherwise by the Celery
+sweep (notifications.tasks.outbox_sweep), so a broker outage delays a message but never loses it.
+"""
 
 from __future__ import annotations
 
+import datetime
+import logging
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import F
+from django.template import Context, Template
+from django.utils import timezone, translation
 
 from accounts.models import User
 
-from .models import Notification
+from .channels import email_send, sms_send
+from .choices import Channel, DeliveryStatus
+from .models import Delivery, Notification, NotificationTemplate, Reminder
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+BACKOFF_BASE = datetime.timedelta(seconds=30)
+BACKOFF_CAP = datetime.timedelta(hours=1)
+# A worker that claimed a delivery and has not finished within this time is presumed dead.
+CLAIM_LEASE = datetime.timedelta(minutes=5)
+SWEEP_BATCH = 500
 
 
-def notification_create(
-    *, recipient: User, kind: str, title: str, body: str = "", link: str = "", dedupe_key: str
+@dataclass(frozen=True)
+class RenderedMessage:
+    title: str
+    body: str
+
+
+def _language_of(language: str | None) -> str:
+    return "en" if (language or "").startswith("en") else "zh"
+
+
+def notification_render(
+    notification: Notification,
+    *,
+    language: str | None = None,
+    templates: dict[str, NotificationTemplate] | None = None,
+) -> RenderedMessage:
+    """The message in the given language (the active one by default)."""
+    lang = _language_of(language or translation.get_language())
+    template = (templates or {}).get(notification.template) or NotificationTemplate.objects.filter(
+        key=notification.template
+    ).first()
+    if template is None:  # a template removed by an administrator: still show something useful
+        return RenderedMessage(title=notification.template, body="")
+    context = Context(notification.context, autoescape=False)
+    title = Template(getattr(template, f"title_{lang}")).render(context)
+    body = Template(getattr(template, f"body_{lang}")).render(context)
+    return RenderedMessage(title=title.strip(), body=body.strip())
+
+
+def notification_templates_for(notifications: Iterable[Notification]) -> dict[str, NotificationTemplate]:
+    """The templates of a page of notifications, in one query."""
+    keys = {n.template for n in notifications}
+    return {t.key: t for t in NotificationTemplate.objects.filter(key__in=keys)}
+
+
+def _deliveries_for(notification: Notification, template: NotificationTemplate | None) -> list[Delivery]:
+    recipient = notification.recipient
+    deliveries = []
+    if template is not None and template.send_sms and recipient.phone:
+        deliveries.append(Delivery(notification=notification, channel=Channel.SMS))
+    if template is not None and template.send_email and recipient.email:
+        deliveries.append(Delivery(notification=notification, channel=Channel.EMAIL))
+    return deliveries
+
+
+def notify(
+    *, recipient: User, template: str, context: dict[str, Any], dedupe_key: str, link: str = ""
 ) -> Notification:
-    """Put a message in the recipient's inbox once; a second call with the same key returns the first."""
+    """Write a message to the recipient's inbox, with its SMS and e-mail deliveries, in the caller's
+    transaction. Writing the same dedupe key again returns the first message and sends nothing more."""
     with transaction.atomic():
-        notification, _created = Notification.objects.get_or_create(
+        notification, created = Notification.objects.get_or_create(
             dedupe_key=dedupe_key,
-            defaults={"recipient": recipient, "kind": kind, "title": title, "body": body, "link": link},
+            defaults={"recipient": recipient, "template": template, "context": context, "link": link},
         )
+        if created:
+            tpl = NotificationTemplate.objects.filter(key=template).first()
+            deliveries = Delivery.objects.bulk_create(_deliveries_for(notification, tpl))
+            _send_after_commit([d.pk for d in deliveries])
     return notification
+
+
+def _send_after_commit(delivery_ids: list[int]) -> None:
+    """On the embedded default (tasks in-process) send right after commit; otherwise leave the rows for
+    the Celery sweep, so that a request never talks to the broker."""
+    if delivery_ids and settings.CELERY_TASK_ALWAYS_EAGER:
+        transaction.on_commit(lambda: [delivery_send(delivery_id=i) for i in delivery_ids])
 
 
 def notification_mark_read(*, recipient: User, notification_id: int) -> int:
     """Mark one of the recipient's own messages read; returns how many rows changed (0 or 1)."""
-    return Notification.objects.filter(id=notification_id, recipient=recipient, read_at__isnull=True).update(
-        read_at=timezone.now()
+    return (
+        Notification.objects.visible_to(recipient)
+        .filter(id=notification_id, read_at__isnull=True)
+        .update(read_at=timezone.now())
+    )
+
+
+def notification_mark_all_read(*, recipient: User) -> int:
+    return (
+        Notification.objects.visible_to(recipient).filter(read_at__isnull=True).update(read_at=timezone.now())
+    )
+
+
+def _backoff(attempts: int) -> datetime.timedelta:
+    """Exponential backoff with up to 50% jitter, so that retries after an outage do not all arrive at once."""
+    delay = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    return delay * (1 + random.random() / 2)
+
+
+def delivery_send(*, delivery_id: int, now: datetime.datetime | None = None) -> bool:
+    """Claim one due delivery and send it. Returns True when this call sent it.
+
+    The claim is a conditional update: of two workers given the same row, one changes it and the other
+    finds nothing to do.
+    """
+    now = now or timezone.now()
+    claimed = Delivery.objects.filter(
+        id=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+    ).update(status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    if not claimed:
+        return False
+    delivery = Delivery.objects.select_related("notification__recipient").get(id=delivery_id)
+    notification, recipient = delivery.notification, delivery.notification.recipient
+    try:
+        message = notification_render(notification, language=recipient.language)
+        if delivery.channel == Channel.SMS:
+            if not recipient.phone:
+                raise ValueError("recipient has no mobile number")
+            sms_send(
+                phone=recipient.phone,
+                text=f"【越安家】{message.title}：{message.body}",
+                idempotency_key=delivery.idempotency_key,
+            )
+        else:
+            if not recipient.email:
+                raise ValueError("recipient has no e-mail address")
+            email_send(
+                address=recipient.email,
+                subject=message.title,
+                body=message.body,
+                idempotency_key=delivery.idempotency_key,
+            )
+    except Exception as exc:  # any channel failure is retried; the row records why
+        last = delivery.attempts >= MAX_ATTEMPTS
+        Delivery.objects.filter(id=delivery_id, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.FAILED if last else DeliveryStatus.PENDING,
+            next_attempt_at=now + _backoff(delivery.attempts),
+            last_error=f"{type(exc).__name__}: {exc}"[:500],
+        )
+        logger.warning(
+            "delivery %s attempt %s failed: %s", delivery_id, delivery.attempts, type(exc).__name__
+        )
+        return False
+    Delivery.objects.filter(id=delivery_id, status=DeliveryStatus.SENDING).update(
+        status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return True
+
+
+def deliveries_due(*, now: datetime.datetime | None = None, limit: int = SWEEP_BATCH) -> list[int]:
+    """Release deliveries whose worker died (lease expired), then list those due now."""
+    now = now or timezone.now()
+    Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE).update(
+        status=DeliveryStatus.PENDING, next_attempt_at=now
+    )
+    return list(
+        Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class ReminderDue:
+    """One reminder a sweep found due: who gets it, about what, for which date, and its message."""
+
+    kind: str
+    subject: str
+    due_date: datetime.date
+    recipient_id: int
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    link: str = ""
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"reminder:{self.kind}:{self.subject}:{self.due_date.isoformat()}"
+
+
+@transaction.atomic
+def reminders_issue(due: list[ReminderDue]) -> int:
+    """Record reminders and their notifications and deliveries in a few set-wide statements.
+
+    Idempotent: every insert skips rows that exist (unique constraints decide, also between two workers),
+    so running a sweep again sends nothing twice. Returns the number of reminders newly recorded.
+    """
+    if not due:
+        return 0
+    keys = [(d.kind, d.subject, d.due_date) for d in due]
+    existing_before = _reminders_existing(keys)
+    Reminder.objects.bulk_create(
+        [
+            Reminder(kind=d.kind, subject=d.subject, due_date=d.due_date, recipient_id=d.recipient_id)
+            for d in due
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=d.recipient_id, template=d.template, context=d.context, link=d.link,
+                dedupe_key=d.dedupe_key,
+            )
+            for d in due
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )  # fmt: skip
+    templates = {t.key: t for t in NotificationTemplate.objects.filter(key__in={d.template for d in due})}
+    fresh = (
+        Notification.objects.filter(dedupe_key__in=[d.dedupe_key for d in due], deliveries__isnull=True)
+        .select_related("recipient")
+        .only("id", "template", "recipient__phone", "recipient__email")
+    )
+    deliveries = [x for n in fresh for x in _deliveries_for(n, templates.get(n.template))]
+    created = Delivery.objects.bulk_create(deliveries, ignore_conflicts=True, batch_size=1000)
+    _send_after_commit([d.pk for d in created if d.pk])
+    return len(due) - existing_before
+
+
+def _reminders_existing(keys: list[tuple[str, str, datetime.date]]) -> int:
+    """How many of these reminders were recorded before; one query per (kind, date), which is one per sweep."""
+    groups: dict[tuple[str, datetime.date], list[str]] = {}
+    for kind, subject, due_date in keys:
+        groups.setdefault((kind, due_date), []).append(subject)
+    return sum(
+        Reminder.objects.filter(kind=kind, due_date=due_date, subject__in=subjects).count()
+        for (kind, due_date), subjects in groups.items()
     )

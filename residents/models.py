@@ -4,6 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q, Subquery
 from django.utils import timezone
@@ -12,7 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import Role
 from accounts.models import User
 
-from .choices import AuditEventType, Education, Gender, GuardianRelation, RegionKind
+from .choices import (
+    CASE_PENDING_STATUSES,
+    AuditEventType,
+    CaseStatus,
+    Education,
+    Gender,
+    GuardianRelation,
+    RegionKind,
+)
 from .pii import PROVINCES
 
 # PIPL art. 28: personal information of minors under fourteen is sensitive.
@@ -74,6 +83,24 @@ class Jurisdiction(models.Model):
         return f"{self.caseworker} · {self.street}"
 
 
+def resident_scope(user, *, resident_path: str) -> Q:  # type: ignore[no-untyped-def]
+    """The rows about residents a (non-administrator) user may see, for any model that points at a resident.
+
+    ``resident_path`` leads from the model to the Resident ("" for Resident itself, "applicant" for Case).
+    Their own record, their children's (through GuardianLink) and, for a caseworker, the residents of the
+    streets they cover; the street is read from the model's own ``street`` column. Subqueries rather than
+    joins, so that a child with two guardians is never listed twice.
+    """
+    prefix = f"{resident_path}__" if resident_path else ""
+    id_field = f"{resident_path}_id" if resident_path else "id"
+    children = GuardianLink.objects.filter(guardian__user=user).values("child_id")
+    scope = Q(**{f"{prefix}user": user}) | Q(**{f"{id_field}__in": Subquery(children)})
+    if user.has_role(Role.CASEWORKER):
+        streets = Jurisdiction.objects.filter(caseworker=user).values("street_id")
+        scope |= Q(street_id__in=Subquery(streets))
+    return scope
+
+
 class ResidentQuerySet(models.QuerySet["Resident"]):
     def visible_to(self, user) -> ResidentQuerySet:  # type: ignore[no-untyped-def]
         """The one visibility rule for residents (ARCHITECTURE.md "Visibility").
@@ -85,13 +112,7 @@ class ResidentQuerySet(models.QuerySet["Resident"]):
             return self.none()
         if user.is_superuser or user.has_role(Role.ADMINISTRATOR):
             return self.all()
-        # Subqueries rather than joins, so that a child with two guardians is never listed twice.
-        children = GuardianLink.objects.filter(guardian__user=user).values("child_id")
-        scope = Q(user=user) | Q(id__in=Subquery(children))
-        if user.has_role(Role.CASEWORKER):
-            streets = Jurisdiction.objects.filter(caseworker=user).values("street_id")
-            scope |= Q(street_id__in=Subquery(streets))
-        return self.filter(scope)
+        return self.filter(resident_scope(user, resident_path=""))
 
     def active(self) -> ResidentQuerySet:
         return self.filter(archived_at__isnull=True)
@@ -289,3 +310,117 @@ class Caseworker(User):
         proxy = True
         verbose_name = _("专管员")
         verbose_name_plural = _("专管员")
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def visible_to(self, user) -> CaseQuerySet:  # type: ignore[no-untyped-def]
+        """Applicants (and their guardians) see their cases; caseworkers the cases of their streets."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser or user.has_role(Role.ADMINISTRATOR):
+            return self.all()
+        return self.filter(resident_scope(user, resident_path="applicant"))
+
+    def pending(self) -> CaseQuerySet:
+        return self.filter(status__in=CASE_PENDING_STATUSES)
+
+    def overdue(self, now: datetime.datetime | None = None) -> CaseQuerySet:
+        return self.pending().filter(due_at__lt=now or timezone.now())
+
+
+class Case(models.Model):
+    """An application that a caseworker decides: permit, endorsement, points, school place, housing…
+
+    ``case_type`` names its declaration in residents.casetypes (documents, deadline, transitions). Status
+    moves only through residents.services.case_transition; the row is locked while it does.
+    """
+
+    case_type = models.CharField(_("业务类型"), max_length=40)
+    reference = models.CharField(_("受理编号"), max_length=32, unique=True, null=True, editable=False)  # noqa: DJ001
+    applicant = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="cases", verbose_name=_("申请人")
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("提交人")
+    )
+    # The applicant's street when the case was submitted: whose caseworkers decide it.
+    street = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("街道")
+    )
+    status = models.CharField(_("状态"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.DRAFT)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("经办人"),
+    )
+    submitted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    due_at = models.DateTimeField(_("办结时限"), null=True, blank=True)
+    notice_sent_at = models.DateTimeField(_("补正通知时间"), null=True, blank=True)
+    missing_documents = models.JSONField(_("需补正材料"), default=list, blank=True)
+    notice_note = models.TextField(_("补正说明"), blank=True)
+    decided_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    decision_reason = models.TextField(_("决定理由"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("申请")
+        verbose_name_plural = _("申请")
+        indexes = [
+            # The console's queue: a street's pending cases by deadline; "mine" by deadline.
+            models.Index(fields=["street", "status", "due_at"], name="case_street_queue"),
+            models.Index(fields=["assigned_to", "status", "due_at"], name="case_assignee_queue"),
+            models.Index(fields=["case_type", "status", "due_at"], name="case_type_queue"),
+            models.Index(fields=["status", "due_at"], name="case_status_due"),
+            models.Index(fields=["applicant", "-id"], name="case_applicant_newest"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=CaseStatus.REFUSED) | ~Q(decision_reason=""),
+                name="case_refusal_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or f"#{self.pk}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(self.status in CASE_PENDING_STATUSES and self.due_at and self.due_at < timezone.now())
+
+
+def documents_storage() -> Storage:
+    """The private store for uploads (STORAGES["documents"]): a folder outside any served path, or a private
+    object-storage bucket in production. Never a public URL."""
+    return storages["documents"]
+
+
+class CaseDocument(models.Model):
+    """A file attached to a case. Stored privately; served only by a view that checks the case's visibility."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents", verbose_name=_("申请"))
+    kind = models.CharField(_("材料类型"), max_length=40)
+    file = models.FileField(
+        _("文件"), upload_to="documents/%Y/%m/", storage=documents_storage, max_length=200
+    )
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    mime_type = models.CharField(_("文件类型"), max_length=40)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("上传人")
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("申请材料")
+        verbose_name_plural = _("申请材料")
+        indexes = [models.Index(fields=["case", "kind"], name="case_document_kind")]
+
+    def __str__(self) -> str:
+        return self.original_name

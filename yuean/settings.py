@@ -9,6 +9,7 @@ than silently falling back to a demo value.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from django.utils.translation import gettext_lazy as _
 
@@ -137,6 +138,12 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
+# The schedule, declared in code. The outbox sweep hands due deliveries to workers (so a request never
+# talks to the broker); the reminder sweeps run once a day.
+CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 10.0},
+    "reminders-daily": {"task": "notifications.tasks.reminders_run", "schedule": crontab(hour=7, minute=0)},
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -220,9 +227,28 @@ STORAGES = {
     },
 }
 # Uploaded documents are private: they live outside the static/public tree and are only served through
-# permission-checked views, never by URL.
+# permission-checked views, never by URL. With YUEAN_DOCUMENTS_BUCKET set they go to a private bucket of
+# S3-compatible object storage instead (several web servers then share them).
 MEDIA_ROOT = env.path("YUEAN_PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private_media")
 MEDIA_URL = None
+DOCUMENTS_BUCKET = env.str("YUEAN_DOCUMENTS_BUCKET", default="")
+if DOCUMENTS_BUCKET:
+    STORAGES["documents"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": DOCUMENTS_BUCKET,
+            "endpoint_url": env.str("YUEAN_DOCUMENTS_ENDPOINT_URL", default=None),
+            "access_key": env.str("YUEAN_DOCUMENTS_ACCESS_KEY", default=None),
+            "secret_key": env.str("YUEAN_DOCUMENTS_SECRET_KEY", default=None),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    # No location: it follows MEDIA_ROOT (tests point that at a temporary folder).
+    STORAGES["documents"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+DOCUMENT_MAX_BYTES = env.int("YUEAN_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
