@@ -18,6 +18,12 @@ from .services import user_role_grant
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def phone_form_field(self, **kwargs: Any) -> Any:
+        # allauth's field demands E.164 (+8613800138000) before clean_phone runs; people type 13800138000
+        # or 138 0013 8000, which clean_phone (phone_normalize) accepts and stores as E.164.
+        kwargs.setdefault("validators", [])
+        return super().phone_form_field(**kwargs)
+
     def clean_phone(self, phone: str) -> str:
         try:
             return phone_normalize(phone)
@@ -38,6 +44,11 @@ class AccountAdapter(DefaultAccountAdapter):
         self.set_phone(user, phone, True)
 
     def get_user_by_phone(self, phone: str) -> User | None:
+        # The login form passes the number as typed (13800138000); stored numbers are E.164.
+        try:
+            phone = phone_normalize(phone)
+        except DomainError:
+            return None
         return User.objects.filter(phone=phone).order_by("pk").first()
 
     def send_verification_code_sms(self, user: User, phone: str, code: str, **kwargs: Any) -> None:

@@ -11,9 +11,7 @@ def phone_normalize(raw: str) -> str:
     try:
         parsed = phonenumbers.parse(raw.strip(), "CN")
     except phonenumbers.NumberParseException as exc:
-        raise DomainError(
-            "phone_invalid", _("请输入有效的手机号码，例如 13800138000。"), field="phone"
-        ) from exc
+        raise DomainError("phone_invalid", _("请输入有效的手机号码，例如 13800138000。"), field="phone") from exc
     if not phonenumbers.is_valid_number(parsed):
         raise DomainError("phone_invalid", _("请输入有效的手机号码，例如 13800138000。"), field="phone")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

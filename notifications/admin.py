@@ -69,5 +69,3 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
         return False
-
-

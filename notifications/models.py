@@ -70,9 +70,7 @@ class Notification(models.Model):
         verbose_name_plural = _("站内消息")
         indexes = [
             models.Index(fields=["recipient", "-id"], name="notif_recipient_newest"),
-            models.Index(
-                fields=["recipient"], name="notif_recipient_unread", condition=models.Q(read_at__isnull=True)
-            ),
+            models.Index(fields=["recipient"], name="notif_recipient_unread", condition=models.Q(read_at__isnull=True)),
         ]
 
     def __str__(self) -> str:
@@ -89,9 +87,7 @@ class Delivery(models.Model):
         Notification, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("消息")
     )
     channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices)
-    status = models.CharField(
-        _("状态"), max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
-    )
+    status = models.CharField(_("状态"), max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     next_attempt_at = models.DateTimeField(_("下次尝试"), default=timezone.now)
     claimed_at = models.DateTimeField(_("领取时间"), null=True, blank=True)

@@ -32,6 +32,4 @@ def sweeps() -> dict[str, Sweep]:
 def sweeps_run(today: datetime.date | None = None, *, only: str | None = None) -> dict[str, int]:
     """Run the registered sweeps; returns how many reminders each newly recorded."""
     today = today or timezone.localdate()
-    return {
-        name: reminders_issue(sweep(today)) for name, sweep in _SWEEPS.items() if only is None or name == only
-    }
+    return {name: reminders_issue(sweep(today)) for name, sweep in _SWEEPS.items() if only is None or name == only}

@@ -81,9 +81,7 @@ def _deliveries_for(notification: Notification, template: NotificationTemplate |
     return deliveries
 
 
-def notify(
-    *, recipient: User, template: str, context: dict[str, Any], dedupe_key: str, link: str = ""
-) -> Notification:
+def notify(*, recipient: User, template: str, context: dict[str, Any], dedupe_key: str, link: str = "") -> Notification:
     """Write a message to the recipient's inbox, with its SMS and e-mail deliveries, in the caller's
     transaction. Writing the same dedupe key again returns the first message and sends nothing more."""
     with transaction.atomic():
@@ -115,9 +113,7 @@ def notification_mark_read(*, recipient: User, notification_id: int) -> int:
 
 
 def notification_mark_all_read(*, recipient: User) -> int:
-    return (
-        Notification.objects.visible_to(recipient).filter(read_at__isnull=True).update(read_at=timezone.now())
-    )
+    return Notification.objects.visible_to(recipient).filter(read_at__isnull=True).update(read_at=timezone.now())
 
 
 def _backoff(attempts: int) -> datetime.timedelta:
@@ -133,9 +129,9 @@ def delivery_send(*, delivery_id: int, now: datetime.datetime | None = None) -> 
     finds nothing to do.
     """
     now = now or timezone.now()
-    claimed = Delivery.objects.filter(
-        id=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
-    ).update(status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    claimed = Delivery.objects.filter(id=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now).update(
+        status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
     if not claimed:
         return False
     delivery = Delivery.objects.select_related("notification__recipient").get(id=delivery_id)
@@ -166,9 +162,7 @@ def delivery_send(*, delivery_id: int, now: datetime.datetime | None = None) -> 
             next_attempt_at=now + _backoff(delivery.attempts),
             last_error=f"{type(exc).__name__}: {exc}"[:500],
         )
-        logger.warning(
-            "delivery %s attempt %s failed: %s", delivery_id, delivery.attempts, type(exc).__name__
-        )
+        logger.warning("delivery %s attempt %s failed: %s", delivery_id, delivery.attempts, type(exc).__name__)
         return False
     Delivery.objects.filter(id=delivery_id, status=DeliveryStatus.SENDING).update(
         status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
@@ -218,10 +212,7 @@ def reminders_issue(due: list[ReminderDue]) -> int:
     keys = [(d.kind, d.subject, d.due_date) for d in due]
     existing_before = _reminders_existing(keys)
     Reminder.objects.bulk_create(
-        [
-            Reminder(kind=d.kind, subject=d.subject, due_date=d.due_date, recipient_id=d.recipient_id)
-            for d in due
-        ],
+        [Reminder(kind=d.kind, subject=d.subject, due_date=d.due_date, recipient_id=d.recipient_id) for d in due],
         ignore_conflicts=True,
         batch_size=1000,
     )

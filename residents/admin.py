@@ -10,7 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -48,9 +49,7 @@ class StreetFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
         streets = Region.objects.filter(kind=RegionKind.STREET)
         if not (request.user.is_superuser or request.user.has_role("administrator")):
-            streets = streets.filter(
-                pk__in=Jurisdiction.objects.filter(caseworker=request.user).values("street_id")
-            )
+            streets = streets.filter(pk__in=Jurisdiction.objects.filter(caseworker=request.user).values("street_id"))
         return [(str(s.pk), s.name) for s in streets]
 
     def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
@@ -97,9 +96,7 @@ class ResidentAdmin(admin.ModelAdmin):
             return queryset, False
         if len(term) == 18 and term[:17].isdigit():
             try:
-                return queryset.filter(
-                    id_number_hash=id_number_hash(id_number_validate(term).normalized)
-                ), False
+                return queryset.filter(id_number_hash=id_number_hash(id_number_validate(term).normalized)), False
             except DomainError:
                 return queryset.none(), False
         if term.lstrip("+").isdigit():
@@ -131,15 +128,11 @@ class ResidentAdmin(admin.ModelAdmin):
     def family(self, resident: Resident) -> str:
         children = selectors.resident_children(guardian=resident)
         guardians = Resident.objects.filter(ward_links__child=resident)
-        rows = [
-            (reverse("admin:residents_resident_change", args=[c.pk]), _("子女"), c.name) for c in children
-        ]
-        rows += [
-            (reverse("admin:residents_resident_change", args=[g.pk]), _("监护人"), g.name) for g in guardians
-        ]
+        rows = [(reverse("admin:residents_resident_change", args=[c.pk]), _("子女"), c.name) for c in children]
+        rows += [(reverse("admin:residents_resident_change", args=[g.pk]), _("监护人"), g.name) for g in guardians]
         if not rows:
             return "—"
-        return format_html_join(format_html("<br>"), '{1}：<a href="{0}">{2}</a>', rows)
+        return format_html_join(mark_safe("<br>"), '{1}：<a href="{0}">{2}</a>', rows)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
         resident = self._get_visible(request, int(object_id)) if str(object_id).isdigit() else None
@@ -293,9 +286,10 @@ class CaseworkerAdmin(admin.ModelAdmin):
         return form
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        services.jurisdiction_set(
-            actor=request.user, caseworker=obj, streets=list(form.cleaned_data["streets"])
-        )
+        services.jurisdiction_set(actor=request.user, caseworker=obj, streets=list(form.cleaned_data["streets"]))
 
     def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
         pass
+
+
+from . import admin_cases  # noqa: E402, F401 — the case console registers itself

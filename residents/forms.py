@@ -58,6 +58,17 @@ class ChildForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     birth_date = forms.DateField(label=_("出生日期"), required=False, widget=DateInput)
-    gender = forms.ChoiceField(
-        label=_("性别"), choices=[("", _("请选择")), *list(Gender.choices)], required=False
+    gender = forms.ChoiceField(label=_("性别"), choices=[("", _("请选择")), *list(Gender.choices)], required=False)
+
+
+class DocumentUploadForm(forms.Form):
+    kind = forms.CharField(widget=forms.HiddenInput)
+    file = forms.FileField(
+        label=_("选择文件"),
+        help_text=_("PDF、JPG 或 PNG，不超过 10 MB。可以直接用手机拍照。"),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
     )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("撤回原因（可不填）"), max_length=200, required=False)

@@ -222,9 +222,7 @@ class GuardianLink(models.Model):
     guardian = models.ForeignKey(
         Resident, on_delete=models.PROTECT, related_name="ward_links", verbose_name=_("监护人")
     )
-    child = models.ForeignKey(
-        Resident, on_delete=models.PROTECT, related_name="guardian_links", verbose_name=_("子女")
-    )
+    child = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="guardian_links", verbose_name=_("子女"))
     relation = models.CharField(_("关系"), max_length=16, choices=GuardianRelation.choices)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -337,9 +335,7 @@ class Case(models.Model):
 
     case_type = models.CharField(_("业务类型"), max_length=40)
     reference = models.CharField(_("受理编号"), max_length=32, unique=True, null=True, editable=False)  # noqa: DJ001
-    applicant = models.ForeignKey(
-        Resident, on_delete=models.PROTECT, related_name="cases", verbose_name=_("申请人")
-    )
+    applicant = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="cases", verbose_name=_("申请人"))
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("提交人")
     )
@@ -405,9 +401,7 @@ class CaseDocument(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents", verbose_name=_("申请"))
     kind = models.CharField(_("材料类型"), max_length=40)
-    file = models.FileField(
-        _("文件"), upload_to="documents/%Y/%m/", storage=documents_storage, max_length=200
-    )
+    file = models.FileField(_("文件"), upload_to="documents/%Y/%m/", storage=documents_storage, max_length=200)
     original_name = models.CharField(_("原文件名"), max_length=200)
     mime_type = models.CharField(_("文件类型"), max_length=40)
     size = models.PositiveIntegerField(_("大小（字节）"))

@@ -64,13 +64,9 @@ def id_number_validate(raw: str, *, today: datetime.date | None = None) -> IdNum
     if len(value) != 18:
         raise DomainError("id_number_length", _("身份证号码应为 18 位，请核对后重新输入。"), field=FIELD)
     if not re.fullmatch(r"\d{17}[\dX]", value):
-        raise DomainError(
-            "id_number_characters", _("身份证号码前 17 位须为数字，最后一位为数字或 X。"), field=FIELD
-        )
+        raise DomainError("id_number_characters", _("身份证号码前 17 位须为数字，最后一位为数字或 X。"), field=FIELD)
     if value[:2] not in PROVINCES:
-        raise DomainError(
-            "id_number_region", _("身份证号码的前两位不是有效的省级行政区划代码。"), field=FIELD
-        )
+        raise DomainError("id_number_region", _("身份证号码的前两位不是有效的省级行政区划代码。"), field=FIELD)
     try:
         birth_date = datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError as exc:
@@ -83,9 +79,7 @@ def id_number_validate(raw: str, *, today: datetime.date | None = None) -> IdNum
             "id_number_birth_date", _("身份证号码中的出生日期（第 7–14 位）不可能是这个日期。"), field=FIELD
         )
     if id_number_check_character(value[:17]) != value[17]:
-        raise DomainError(
-            "id_number_checksum", _("身份证号码校验位不正确，请逐位核对，可能有一位输错。"), field=FIELD
-        )
+        raise DomainError("id_number_checksum", _("身份证号码校验位不正确，请逐位核对，可能有一位输错。"), field=FIELD)
     return IdNumberFacts(
         normalized=value,
         birth_date=birth_date,

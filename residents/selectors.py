@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
+from .casetypes import OTHER_DOCUMENT, case_type_get
 from .choices import RegionKind
-from .models import AuditEvent, Region, Resident
+from .models import AuditEvent, Case, CaseDocument, Region, Resident
 
 
 def resident_list(*, user: User) -> QuerySet[Resident]:
@@ -70,3 +74,64 @@ def community_choices() -> QuerySet[Region]:
         .select_related("parent")
         .order_by("parent__sort_order", "sort_order", "code")
     )
+
+
+# --- cases -------------------------------------------------------------------------------------------
+
+
+def case_list(*, user: User) -> QuerySet[Case]:
+    return Case.objects.visible_to(user).select_related("applicant", "street", "assigned_to")
+
+
+def case_get(*, user: User, reference: str) -> Case:
+    """A case the user may see, by its reference number; Case.DoesNotExist (a 404) otherwise."""
+    return case_list(user=user).get(reference=reference)
+
+
+def case_get_by_id(*, user: User, pk: int) -> Case:
+    return case_list(user=user).get(pk=pk)
+
+
+def case_timeline(*, case: Case) -> QuerySet[AuditEvent]:
+    """What happened to the case, oldest first. Read only for a case the caller already may see."""
+    return (
+        AuditEvent.objects.filter(content_type=ContentType.objects.get_for_model(Case), object_id=str(case.pk))
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+
+
+def case_documents(*, case: Case) -> QuerySet[CaseDocument]:
+    return case.documents.order_by("kind", "uploaded_at")
+
+
+def case_document_get(*, user: User, pk: int) -> CaseDocument:
+    """A document whose case the user may see; CaseDocument.DoesNotExist (a 404) otherwise."""
+    return CaseDocument.objects.select_related("case").get(pk=pk, case__in=Case.objects.visible_to(user))
+
+
+@dataclass(frozen=True)
+class DocumentChecklistItem:
+    key: str
+    label: str
+    required: bool
+    help_text: str
+    requested: bool  # listed in the missing-documents notice
+    uploaded: list[CaseDocument]
+
+
+def case_document_checklist(*, case: Case) -> list[DocumentChecklistItem]:
+    """The declared documents with what has been uploaded for each, plus any "other" files."""
+    declared = case_type_get(case.case_type)
+    uploaded: dict[str, list[CaseDocument]] = {}
+    for document in case_documents(case=case):
+        uploaded.setdefault(document.kind, []).append(document)
+    items = [*declared.documents, OTHER_DOCUMENT]
+    return [
+        DocumentChecklistItem(
+            key=d.key, label=str(d.label), required=d.required, help_text=str(d.help_text),
+            requested=d.key in (case.missing_documents or []), uploaded=uploaded.get(d.key, []),
+        )
+        for d in items
+        if d.key != OTHER_DOCUMENT.key or uploaded.get(d.key) or OTHER_DOCUMENT.key in (case.missing_documents or [])
+    ]  # fmt: skip

@@ -121,9 +121,7 @@ def _clean_profile(values: dict[str, Any], *, birth_date: datetime.date | None) 
             if value > today:
                 raise DomainError("arrival_in_future", _("来越日期不能晚于今天。"), field="arrival_date")
             if birth_date is not None and value < birth_date:
-                raise DomainError(
-                    "arrival_before_birth", _("来越日期不能早于出生日期。"), field="arrival_date"
-                )
+                raise DomainError("arrival_before_birth", _("来越日期不能早于出生日期。"), field="arrival_date")
         elif field in ("hukou_address", "address"):
             value = (value or "").strip()
             if len(value) > 200:
@@ -262,9 +260,7 @@ def resident_child_add(
         _set_id_number(child, id_number)
     else:
         if birth_date is None:
-            raise DomainError(
-                "birth_date_required", _("没有身份证号码时，请填写孩子的出生日期。"), field="birth_date"
-            )
+            raise DomainError("birth_date_required", _("没有身份证号码时，请填写孩子的出生日期。"), field="birth_date")
         if gender not in Gender.values:
             raise DomainError("gender_required", _("没有身份证号码时，请选择孩子的性别。"), field="gender")
         if birth_date > timezone.localdate():
@@ -392,9 +388,7 @@ def case_open(*, actor: User, case_type: str, applicant: Resident, ip: str | Non
         raise DomainError("not_allowed", _("您不能为这位居民提出申请。"))
     if applicant.is_archived:
         raise DomainError("resident_archived", _("该档案已归档，不能修改。"))
-    case = Case.objects.create(
-        case_type=declared.key, applicant=applicant, opened_by=actor, street=applicant.street
-    )
+    case = Case.objects.create(case_type=declared.key, applicant=applicant, opened_by=actor, street=applicant.street)
     case.reference = f"{declared.reference_prefix}{timezone.localdate():%Y%m%d}{case.pk:07d}"
     case.save(update_fields=["reference"])
     audit_record(
@@ -437,9 +431,7 @@ def case_transition(
     if not declared.allows(source, target):
         raise DomainError(
             "transition_not_allowed",
-            _(
-                "这件申请当前的状态是“%(status)s”，不能改为“%(target)s”。可能已由其他工作人员办理，请刷新后查看。"
-            )
+            _("这件申请当前的状态是“%(status)s”，不能改为“%(target)s”。可能已由其他工作人员办理，请刷新后查看。")
             % {"status": _status_label(source), "target": _status_label(target)},
             conflict=True,
         )
@@ -459,9 +451,7 @@ def case_transition(
         old={"status": source}, new={"status": target, **{k: _audit_value(v) for k, v in (changes or {}).items()}},
         reason=reason, ip=ip,
     )  # fmt: skip
-    _case_notify(
-        locked, template=f"case.{target}", event_id=event.pk, extra={"reason": reason, **(notify_extra or {})}
-    )
+    _case_notify(locked, template=f"case.{target}", event_id=event.pk, extra={"reason": reason, **(notify_extra or {})})
     return locked
 
 
@@ -526,11 +516,7 @@ def case_resubmit(*, actor: User, case: Case, ip: str | None = None) -> Case:
     """Resubmit after the notice: each listed document must have been uploaded since. The deadline restarts."""
     declared = case_type_get(case.case_type)
     present = _case_documents_present(case, since=case.notice_sent_at)
-    still = [
-        str((declared.document(k) or OTHER_DOCUMENT).label)
-        for k in case.missing_documents
-        if k not in present
-    ]
+    still = [str((declared.document(k) or OTHER_DOCUMENT).label) for k in case.missing_documents if k not in present]
     if still:
         raise DomainError(
             "documents_missing",
@@ -592,9 +578,7 @@ def case_reassign_bulk(*, actor: User, case_ids: list[int], assignee: User, ip: 
     """A team leader moves many cases to one caseworker: all or none, one UPDATE and one audit insert."""
     if not may_assign_cases_to_others(actor):
         raise DomainError("not_allowed", _("只有组长或管理员可以批量分派。"))
-    cases = list(
-        Case.objects.visible_to(actor).select_for_update().filter(pk__in=case_ids).select_related("applicant")
-    )
+    cases = list(Case.objects.visible_to(actor).select_for_update().filter(pk__in=case_ids).select_related("applicant"))
     if len(cases) != len(set(case_ids)):
         raise DomainError("case_not_found", _("有申请不存在或不在您的范围内。"))
     covered = set(Jurisdiction.objects.filter(caseworker=assignee).values_list("street_id", flat=True))

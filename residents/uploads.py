@@ -32,16 +32,13 @@ def upload_check(upload: UploadedFile, *, max_bytes: int) -> CheckedUpload:
     """Accept a PDF, JPEG or PNG no larger than max_bytes, with a plain file name; refuse anything else."""
     name = (upload.name or "").strip()
     if not name or "/" in name or "\\" in name or ".." in name or "\x00" in name or len(name) > 200:
-        raise DomainError(
-            "file_name_invalid", _("文件名不能包含路径（/、\\ 或 ..），请重命名后再上传。"), field=FIELD
-        )
+        raise DomainError("file_name_invalid", _("文件名不能包含路径（/、\\ 或 ..），请重命名后再上传。"), field=FIELD)
     if not upload.size:
         raise DomainError("file_empty", _("文件是空的，请重新选择。"), field=FIELD)
     if upload.size > max_bytes:
         raise DomainError(
             "file_too_large",
-            _("文件太大（最大 %(mb)s MB）。请压缩或拍照时降低分辨率后再上传。")
-            % {"mb": max_bytes // (1024 * 1024)},
+            _("文件太大（最大 %(mb)s MB）。请压缩或拍照时降低分辨率后再上传。") % {"mb": max_bytes // (1024 * 1024)},
             field=FIELD,
         )
     upload.seek(0)

@@ -6,13 +6,16 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from accounts.api.views import MeView
 from accounts.views import language_switch
-from residents.api.views import RegionViewSet, ResidentViewSet
+from notifications.api.views import NotificationViewSet
+from residents.api.views import CaseViewSet, RegionViewSet, ResidentViewSet
 from residents.views import home
 
 from .api import router
 
 router.register("residents", ResidentViewSet, basename="resident")
 router.register("regions", RegionViewSet, basename="region")
+router.register("cases", CaseViewSet, basename="case")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 # Staff sign in through allauth (rate limits, two-factor), never through the bare admin login form.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -22,6 +25,7 @@ admin.site.index_title = "工作台"
 
 urlpatterns = [
     path("", home, name="home"),
+    path("me/inbox/", include("notifications.urls")),
     path("me/", include("residents.urls")),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),

@@ -11,9 +11,7 @@ class Command(BaseCommand):
     help = "Run the daily reminder sweeps (idempotent)."
 
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
-        parser.add_argument(
-            "--date", type=datetime.date.fromisoformat, help="the day to sweep for (YYYY-MM-DD)"
-        )
+        parser.add_argument("--date", type=datetime.date.fromisoformat, help="the day to sweep for (YYYY-MM-DD)")
         parser.add_argument("--only", help="run one sweep by name")
 
     def handle(self, *args, date: datetime.date | None, only: str | None, **options) -> None:  # type: ignore[no-untyped-def]

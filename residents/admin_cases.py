@@ -1,0 +1,294 @@
+"""The caseworker console for cases ("我的待办"): the queue, the case page and its actions.
+
+Status is never edited here: every button and bulk action calls a service, and a refusal by a service is
+shown to the caseworker as a message naming the case.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import F, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from yuean.errors import DomainError
+from yuean.paginators import EstimatedCountPaginator
+
+from . import selectors, services
+from .admin import StreetFilter
+from .casetypes import OTHER_DOCUMENT, case_type_get, case_types
+from .choices import CASE_PENDING_STATUSES
+from .models import Case
+from .permissions import may_assign_cases_to_others
+from .pii import id_number_hash, id_number_validate
+
+
+class CaseTypeFilter(admin.SimpleListFilter):
+    title = _("业务类型")
+    parameter_name = "type"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [(t.key, t.label) for t in case_types()]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        return queryset.filter(case_type=self.value()) if self.value() else queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("时限")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [("yes", _("已超期")), ("soon", _("两天内到期"))]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        now = timezone.now()
+        if self.value() == "yes":
+            return queryset.filter(status__in=CASE_PENDING_STATUSES, due_at__lt=now)
+        if self.value() == "soon":
+            return queryset.filter(
+                status__in=CASE_PENDING_STATUSES, due_at__gte=now, due_at__lt=now + datetime.timedelta(days=2)
+            )
+        return queryset
+
+
+class QueueFilter(admin.SimpleListFilter):
+    title = _("经办")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [("mine", _("我经办的")), ("unassigned", _("未分派"))]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        if self.value() == "mine":
+            return queryset.filter(assigned_to=request.user)
+        if self.value() == "unassigned":
+            return queryset.filter(assigned_to__isnull=True)
+        return queryset
+
+
+class RefuseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("不予批准理由"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("申请人会看到这段话，请写明依据和可以怎么做。"),
+    )
+
+
+class RequestDocumentsForm(forms.Form):
+    missing = forms.MultipleChoiceField(
+        label=_("需要补正的材料（一次列全）"), widget=forms.CheckboxSelectMultiple, choices=()
+    )
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, case: Case, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        declared = case_type_get(case.case_type)
+        self.fields["missing"].choices = [(d.key, d.label) for d in (*declared.documents, OTHER_DOCUMENT)]
+
+
+class ReassignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("分派给"), queryset=User.objects.none())
+
+    def __init__(self, *args, streets: set[int], **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = User.objects.filter(
+            is_active=True, groups__name="caseworker", jurisdictions__street_id__in=streets
+        ).distinct()
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference", "type_label", "applicant_name", "applicant_id_number", "status", "street", "assigned_to",
+        "due_at", "overdue",
+    ]  # fmt: skip
+    list_filter = [CaseTypeFilter, "status", StreetFilter, OverdueFilter, QueueFilter]
+    list_select_related = ["applicant", "street", "assigned_to"]
+    search_fields = ["reference"]  # replaced by get_search_results
+    search_help_text = _("输入受理编号、申请人完整身份证号码，或申请人姓名（可只输入开头）")
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+    ordering = [F("due_at").asc(nulls_last=True), "id"]
+    actions = ["take_selected", "approve_selected", "reassign_selected"]
+    fields = [
+        "reference", "case_type", "applicant", "status", "street", "assigned_to", "submitted_at", "due_at",
+        "notice_sent_at", "missing_documents", "notice_note", "decided_at", "decision_reason", "created_at",
+    ]  # fmt: skip
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
+        return selectors.case_list(user=request.user)
+
+    def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if len(term) == 18 and term[:17].isdigit():
+            try:
+                digest = id_number_hash(id_number_validate(term).normalized)
+            except DomainError:
+                return queryset.none(), False
+            return queryset.filter(applicant__id_number_hash=digest), False
+        if term[:2].isascii() and term[:2].isalpha():
+            return queryset.filter(reference=term.upper()), False
+        return queryset.filter(applicant__name__startswith=term), False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
+        return False  # read-only page; the actions below change cases through services
+
+    def has_view_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
+        return request.user.has_perm("residents.view_case")
+
+    def get_actions(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+        # Django only offers actions to users with change permission; ours check in their services.
+        actions = {}
+        for name in self.actions:
+            func, action_name, description = self.get_action(name)
+            if name == "reassign_selected" and not may_assign_cases_to_others(request.user):
+                continue
+            actions[action_name] = (func, action_name, description)
+        return actions
+
+    @admin.display(description=_("业务类型"))
+    def type_label(self, case: Case) -> str:
+        return str(case_type_get(case.case_type).label)
+
+    @admin.display(description=_("申请人"))
+    def applicant_name(self, case: Case) -> str:
+        return case.applicant.name
+
+    @admin.display(description=_("身份证号"))
+    def applicant_id_number(self, case: Case) -> str:
+        return case.applicant.id_number_masked
+
+    @admin.display(description=_("超期"), boolean=True)
+    def overdue(self, case: Case) -> bool:
+        return case.is_overdue
+
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        return super().changelist_view(request, {**(extra_context or {}), "title": _("我的待办")})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        case = self._case_or_404(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "case": case,
+            "checklist": selectors.case_document_checklist(case=case),
+            "timeline": selectors.case_timeline(case=case),
+            "refuse_form": RefuseForm(),
+            "documents_form": RequestDocumentsForm(case=case),
+            "pending": case.status in CASE_PENDING_STATUSES,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _case_or_404(self, request: HttpRequest, pk) -> Case:  # type: ignore[no-untyped-def]
+        try:
+            return selectors.case_get_by_id(user=request.user, pk=int(pk))
+        except (Case.DoesNotExist, ValueError) as exc:
+            raise Http404 from exc
+
+    # --- bulk actions --------------------------------------------------------------------------------
+
+    def _each(self, request: HttpRequest, queryset: QuerySet[Case], act, done: str) -> None:  # type: ignore[no-untyped-def]
+        ok = 0
+        for case in queryset:
+            try:
+                act(case)
+                ok += 1
+            except DomainError as error:
+                self.message_user(request, f"{case.reference}：{error.message}", messages.ERROR)
+        if ok:
+            self.message_user(request, done % {"n": ok}, messages.SUCCESS)
+
+    @admin.action(description=_("由我经办"))
+    def take_selected(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        self._each(
+            request, queryset, lambda c: services.case_assign(actor=request.user, case=c, assignee=request.user),
+            _("已由您经办 %(n)s 件。"),
+        )  # fmt: skip
+
+    @admin.action(description=_("批准所选申请"))
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        self._each(
+            request, queryset, lambda c: services.case_approve(actor=request.user, case=c, ip=_ip(request)),
+            _("已批准 %(n)s 件。"),
+        )  # fmt: skip
+
+    @admin.action(description=_("批量分派给专管员（组长）"))
+    def reassign_selected(self, request: HttpRequest, queryset: QuerySet[Case]) -> HttpResponse | None:
+        cases = list(queryset)
+        streets = {c.street_id for c in cases if c.street_id}
+        form = ReassignForm(request.POST if "assignee" in request.POST else None, streets=streets)
+        if form.is_valid():
+            try:
+                n = services.case_reassign_bulk(
+                    actor=request.user, case_ids=[c.pk for c in cases], assignee=form.cleaned_data["assignee"],
+                    ip=_ip(request),
+                )  # fmt: skip
+                self.message_user(request, _("已分派 %(n)s 件。") % {"n": n}, messages.SUCCESS)
+                return None
+            except DomainError as error:
+                form.add_error("assignee", str(error.message))
+        return TemplateResponse(
+            request,
+            "admin/residents/case/reassign.html",
+            {**self.admin_site.each_context(request), "cases": cases, "form": form, "opts": self.model._meta,
+             "title": _("批量分派"), "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME},
+        )  # fmt: skip
+
+    # --- the case page's buttons ---------------------------------------------------------------------
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        return [
+            path("<int:pk>/act/<str:what>/", self.admin_site.admin_view(self.act_view), name="residents_case_act"),
+            *super().get_urls(),
+        ]
+
+    def act_view(self, request: HttpRequest, pk: int, what: str) -> HttpResponse:
+        if request.method != "POST":
+            return redirect("admin:residents_case_change", pk)
+        case = self._case_or_404(request, pk)
+        ip = _ip(request)
+        try:
+            if what == "take":
+                services.case_assign(actor=request.user, case=case, assignee=request.user, ip=ip)
+                done = _("已由您经办。")
+            elif what == "approve":
+                services.case_approve(actor=request.user, case=case, ip=ip)
+                done = _("已批准，申请人会收到通知。")
+            elif what == "refuse":
+                services.case_refuse(actor=request.user, case=case, reason=request.POST.get("reason", ""), ip=ip)
+                done = _("已不予批准，理由已通知申请人。")
+            elif what == "request_documents":
+                services.case_request_documents(
+                    actor=request.user, case=case, missing=request.POST.getlist("missing"),
+                    note=request.POST.get("note", ""), ip=ip,
+                )  # fmt: skip
+                done = _("补正通知已发送，申请人会收到站内消息和短信。")
+            else:
+                raise Http404
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, done)
+        return HttpResponseRedirect(reverse("admin:residents_case_change", args=[pk]))
+
+
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
