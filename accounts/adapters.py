@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -42,6 +43,17 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def set_phone_verified(self, user: User, phone: str) -> None:
         self.set_phone(user, phone, True)
+
+    def _get_login_attempts_cache_key(self, request, **credentials: Any) -> str:  # type: ignore[no-untyped-def]
+        # allauth keys failed logins by e-mail or username only, so every phone login would share one empty
+        # key and five wrong passwords on any number would lock all phone logins out: key them by the number.
+        key = super()._get_login_attempts_cache_key(request, **credentials)
+        phone = credentials.get("phone")
+        if phone and not credentials.get("email") and not credentials.get("username"):
+            with contextlib.suppress(DomainError):
+                phone = phone_normalize(phone)
+            key += f"phone:{phone}"
+        return key
 
     def get_user_by_phone(self, phone: str) -> User | None:
         # The login form passes the number as typed (13800138000); stored numbers are E.164.
