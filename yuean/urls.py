@@ -10,6 +10,7 @@ from notifications.api.views import NotificationViewSet
 from residents.api.views import CaseViewSet, RegionViewSet, ResidentViewSet
 from residents.views import home
 
+from . import schema  # noqa: F401 — registers the session-token scheme with drf-spectacular
 from .api import router
 
 router.register("residents", ResidentViewSet, basename="resident")
