@@ -15,14 +15,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.phones import phone_normalize
 from yuean.errors import DomainError
 from yuean.paginators import EstimatedCountPaginator
 
 from . import selectors, services
+from .admin_search import PersonSearchMixin
 from .choices import RegionKind
 from .models import AuditEvent, Caseworker, Jurisdiction, Region, Resident
-from .pii import id_number_hash, id_number_validate
 
 
 class ArchivedFilter(admin.SimpleListFilter):
@@ -61,7 +60,7 @@ class ArchiveForm(forms.Form):
 
 
 @admin.register(Resident)
-class ResidentAdmin(admin.ModelAdmin):
+class ResidentAdmin(PersonSearchMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "id_number_masked",
@@ -89,23 +88,6 @@ class ResidentAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Resident]:
         return selectors.resident_list(user=request.user)
-
-    def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        if len(term) == 18 and term[:17].isdigit():
-            try:
-                return queryset.filter(id_number_hash=id_number_hash(id_number_validate(term).normalized)), False
-            except DomainError:
-                return queryset.none(), False
-        if term.lstrip("+").isdigit():
-            try:
-                return queryset.filter(phone=phone_normalize(term)), False
-            except DomainError:
-                return queryset.none(), False
-        # Names: a prefix match served by the varchar_pattern_ops index, never a scan for '%term%'.
-        return queryset.filter(name__startswith=term), False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # residents create their own records; staff intake comes with registration

@@ -24,11 +24,11 @@ from yuean.paginators import EstimatedCountPaginator
 
 from . import selectors, services
 from .admin import StreetFilter
+from .admin_search import ID_HASH_PREFIX, PersonSearchMixin
 from .casetypes import OTHER_DOCUMENT, case_type_get, case_types
 from .choices import CASE_PENDING_STATUSES
 from .models import Case
 from .permissions import may_assign_cases_to_others
-from .pii import id_number_hash, id_number_validate
 
 
 class CaseTypeFilter(admin.SimpleListFilter):
@@ -106,7 +106,9 @@ class ReassignForm(forms.Form):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(PersonSearchMixin, admin.ModelAdmin):
+    resident_path = "applicant"
+
     list_display = [
         "reference", "type_label", "applicant_name", "applicant_id_number", "status", "street", "assigned_to",
         "due_at", "overdue",
@@ -131,17 +133,9 @@ class CaseAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
         term = search_term.strip()
-        if not term:
-            return queryset, False
-        if len(term) == 18 and term[:17].isdigit():
-            try:
-                digest = id_number_hash(id_number_validate(term).normalized)
-            except DomainError:
-                return queryset.none(), False
-            return queryset.filter(applicant__id_number_hash=digest), False
-        if term[:2].isascii() and term[:2].isalpha():
+        if term[:2].isascii() and term[:2].isalpha() and not term.startswith(ID_HASH_PREFIX):
             return queryset.filter(reference=term.upper()), False
-        return queryset.filter(applicant__name__startswith=term), False
+        return super().get_search_results(request, queryset, term)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -44,8 +44,13 @@ def html(response) -> str:  # type: ignore[no-untyped-def]
 
 
 def search(client, term: str) -> list[Resident]:  # type: ignore[no-untyped-def]
-    response = client.get(CHANGELIST, {"q": term})
+    """Type the term in the console's search box and press 搜索 (the box posts; see residents.admin_search)."""
+    response = client.post(CHANGELIST + "search/", {"q": term}, follow=True)
     assert response.status_code == 200
+    if len(term) == 18:
+        # A full ID number never reaches a URL: not the redirect, not the page's own links.
+        assert all(term.upper() not in url.upper() for url, _status in response.redirect_chain)
+        assert term.upper() not in html(response).upper()
     return sorted(response.context["cl"].result_list, key=lambda r: r.pk)
 
 
@@ -213,6 +218,27 @@ def test_search_by_id_number_accepts_a_lowercase_x(console, tashan_community):
     person = ResidentFactory(plain_id_number=number, community=tashan_community)
 
     assert search(console, number.lower()) == [person]
+
+
+def test_an_id_number_typed_into_the_address_bar_is_swapped_for_its_hash(console, resident):
+    number = plaintext_of(resident)
+
+    response = console.get(CHANGELIST, {"q": number})
+
+    assert response.status_code == 302
+    assert number not in response["Location"]
+    assert "q=idh%3A" in response["Location"]
+    assert search(console, number) == [resident]
+
+
+def test_an_invalid_id_number_is_explained_and_finds_nobody(console, resident):
+    number = plaintext_of(resident)
+    a_slip = number[:16] + str((int(number[16]) + 1) % 10) + number[17]
+
+    response = console.post(CHANGELIST + "search/", {"q": a_slip}, follow=True)
+
+    assert list(response.context["cl"].result_list) == []
+    assert "校验位不正确" in html(response)
 
 
 def test_a_wrong_id_number_finds_nobody(console, resident):
