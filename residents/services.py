@@ -582,7 +582,7 @@ def case_reassign_bulk(*, actor: User, case_ids: list[int], assignee: User, ip: 
     if len(cases) != len(set(case_ids)):
         raise DomainError("case_not_found", _("有申请不存在或不在您的范围内。"))
     covered = set(Jurisdiction.objects.filter(caseworker=assignee).values_list("street_id", flat=True))
-    if not is_caseworker(assignee) or any(c.street_id not in covered for c in cases):
+    if not (assignee.is_active and is_caseworker(assignee)) or any(c.street_id not in covered for c in cases):
         raise DomainError(
             "assignee_out_of_scope", _("%(name)s 不负责其中一些申请所在的街道。") % {"name": assignee.username},
             field="assignee",

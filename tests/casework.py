@@ -7,13 +7,24 @@ from __future__ import annotations
 
 import datetime
 import io
+import os
+from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
+from accounts.choices import Role
+from accounts.models import User
 from residents import services
 from residents.casetypes import CaseType, DocumentRequirement, case_type_register, case_type_unregister
-from residents.models import Case, Resident
+from residents.choices import CaseStatus
+from residents.models import Case, Region, Resident
+from yuean.errors import DomainError
+
+from .factories import caseworker_for
 
 DEMO = CaseType(
     key="demo",
@@ -59,3 +70,64 @@ def submitted_case(applicant: Resident, *, actor=None) -> Case:  # type: ignore[
 
 def bytes_upload(name: str, content: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, io.BytesIO(content).getvalue())
+
+
+# --- setting the scene without the services -----------------------------------------------------------
+
+
+def case_row(
+    applicant: Resident,
+    *,
+    status: str = CaseStatus.SUBMITTED,
+    due_at: datetime.datetime | None = None,
+    street: Region | None = None,
+    assigned_to: User | None = None,
+    opened_by: User | None = None,
+) -> Case:
+    """A demo case written straight to the table (no documents, no audit, no notification): for lists and
+    sweeps that need many rows, not for testing the services that move cases."""
+    now = timezone.now()
+    case = Case.objects.create(
+        case_type=DEMO.key,
+        applicant=applicant,
+        opened_by=opened_by or applicant.user,
+        street=street or applicant.street,
+        status=status,
+        assigned_to=assigned_to,
+        submitted_at=now if status != CaseStatus.DRAFT else None,
+        due_at=due_at if due_at is not None else (now + DEMO.due_in if status != CaseStatus.DRAFT else None),
+    )
+    Case.objects.filter(pk=case.pk).update(reference=f"DM{now:%Y%m%d}{case.pk:07d}")
+    case.refresh_from_db()
+    return case
+
+
+def set_status(case: Case, status: str, **fields) -> Case:  # type: ignore[no-untyped-def]
+    """Put a case in a status directly (the scene for a test), bypassing the transition service."""
+    if status == CaseStatus.REFUSED:
+        fields.setdefault("decision_reason", "不符合条件")  # the table refuses a refusal without one
+    Case.objects.filter(pk=case.pk).update(status=status, **fields)
+    case.refresh_from_db()
+    return case
+
+
+def team_leader_for(*streets: Region, **kwargs) -> User:  # type: ignore[no-untyped-def]
+    """A caseworker of these streets who also leads the team (may give cases to others)."""
+    user = caseworker_for(*streets, **kwargs)
+    user.groups.add(Group.objects.get(name=Role.TEAM_LEADER))
+    if hasattr(user, "_role_names"):
+        del user._role_names
+    return user
+
+
+def refused(call, **kwargs) -> DomainError:  # type: ignore[no-untyped-def]
+    """The DomainError a service call raises (the test fails when it raises none)."""
+    with pytest.raises(DomainError) as caught:
+        call(**kwargs)
+    return caught.value
+
+
+def media_files() -> list[Path]:
+    """Every file under MEDIA_ROOT (a temporary folder per test)."""
+    root = Path(settings.MEDIA_ROOT)
+    return [Path(folder) / name for folder, _dirs, names in os.walk(root) for name in names]
