@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import F
 from django.template import Context, Template
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from accounts.models import User
 
@@ -42,8 +43,32 @@ class RenderedMessage:
     body: str
 
 
+LANGUAGES = {"zh": "zh-hans", "en": "en"}
+
+
 def _language_of(language: str | None) -> str:
     return "en" if (language or "").startswith("en") else "zh"
+
+
+def bilingual(text: Promise | str | Iterable[Promise | str]) -> dict[str, str]:
+    """A context value in both languages, so the message reads right whichever language its reader uses.
+
+    Give a translatable string, or several (joined as a list is in each language). Callers use it for
+    labels of their own (a case type, a document) because notifications cannot look them up later.
+    """
+    items = [text] if isinstance(text, str | Promise) else list(text)
+    separators = {"zh": "、", "en": ", "}
+    values = {}
+    for short, code in LANGUAGES.items():
+        with translation.override(code):
+            values[short] = separators[short].join(str(item) for item in items)
+    return values
+
+
+def _in_language(value: Any, lang: str) -> Any:
+    if isinstance(value, dict) and set(value) == set(LANGUAGES):
+        return value[lang]
+    return value
 
 
 def notification_render(
@@ -59,7 +84,7 @@ def notification_render(
     ).first()
     if template is None:  # a template removed by an administrator: still show something useful
         return RenderedMessage(title=notification.template, body="")
-    context = Context(notification.context, autoescape=False)
+    context = Context({k: _in_language(v, lang) for k, v in notification.context.items()}, autoescape=False)
     title = Template(getattr(template, f"title_{lang}")).render(context)
     body = Template(getattr(template, f"body_{lang}")).render(context)
     return RenderedMessage(title=title.strip(), body=body.strip())
@@ -141,9 +166,10 @@ def delivery_send(*, delivery_id: int, now: datetime.datetime | None = None) -> 
         if delivery.channel == Channel.SMS:
             if not recipient.phone:
                 raise ValueError("recipient has no mobile number")
+            brand = "[Yuean] {}: {}" if _language_of(recipient.language) == "en" else "【越安家】{}：{}"
             sms_send(
                 phone=recipient.phone,
-                text=f"【越安家】{message.title}：{message.body}",
+                text=brand.format(message.title, message.body),
                 idempotency_key=delivery.idempotency_key,
             )
         else:

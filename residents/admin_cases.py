@@ -7,6 +7,7 @@ shown to the caseworker as a message naming the case.
 from __future__ import annotations
 
 import datetime
+import re
 
 from django import forms
 from django.contrib import admin, messages
@@ -24,11 +25,14 @@ from yuean.paginators import EstimatedCountPaginator
 
 from . import selectors, services
 from .admin import StreetFilter
-from .admin_search import ID_HASH_PREFIX, PersonSearchMixin
+from .admin_search import PersonSearchMixin
 from .casetypes import OTHER_DOCUMENT, case_type_get, case_types
 from .choices import CASE_PENDING_STATUSES
 from .models import Case
 from .permissions import may_assign_cases_to_others
+
+# A reference number: the case type's two-letter prefix, the date and the case number (e.g. JZ202611280000123).
+REFERENCE = re.compile(r"[A-Za-z]{2}\d{15}")
 
 
 class CaseTypeFilter(admin.SimpleListFilter):
@@ -133,7 +137,7 @@ class CaseAdmin(PersonSearchMixin, admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
         term = search_term.strip()
-        if term[:2].isascii() and term[:2].isalpha() and not term.startswith(ID_HASH_PREFIX):
+        if REFERENCE.fullmatch(term):
             return queryset.filter(reference=term.upper()), False
         return super().get_search_results(request, queryset, term)
 

@@ -42,7 +42,7 @@ def case_digest(today: datetime.date) -> list[ReminderDue]:
         ReminderDue(
             kind="case_digest", subject=f"user:{caseworker_id}", due_date=today, recipient_id=caseworker_id,
             template="case.digest", context={"overdue": overdue, "due_soon": due_soon},
-            link="/admin/residents/case/?queue=mine",
+            link="/admin/residents/case/",  # the queue of their streets, soonest deadline first
         )
         for caseworker_id, (overdue, due_soon) in sorted(totals.items())
     ]  # fmt: skip

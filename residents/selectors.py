@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -81,6 +81,12 @@ def community_choices() -> QuerySet[Region]:
 
 def case_list(*, user: User) -> QuerySet[Case]:
     return Case.objects.visible_to(user).select_related("applicant", "street", "assigned_to")
+
+
+def case_list_of_family(*, user: User) -> QuerySet[Case]:
+    """The user's own applications and their children's, newest first (what "我的申请" lists, staff or not)."""
+    family = Resident.objects.filter(Q(user=user) | Q(guardian_links__guardian__user=user)).values("id")
+    return case_list(user=user).filter(applicant_id__in=Subquery(family)).order_by("-id")
 
 
 def case_get(*, user: User, reference: str) -> Case:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.permissions import is_caseworker
 from accounts.phones import phone_normalize
-from notifications.services import notify
+from notifications.services import bilingual, notify
 from yuean.errors import DomainError
 
 from .casetypes import APPLICANT_TARGETS, OTHER_DOCUMENT, STAFF_TARGETS, case_type_get
@@ -364,7 +364,7 @@ def case_recipients(case: Case) -> list[User]:
 def _case_notify(case: Case, *, template: str, event_id: int, extra: dict[str, Any] | None = None) -> None:
     context = {
         "reference": case.reference,
-        "case_type": str(case_type_get(case.case_type).label),
+        "case_type": bilingual(case_type_get(case.case_type).label),
         "applicant": case.applicant.name,
         **(extra or {}),
     }
@@ -428,6 +428,8 @@ def case_transition(
     locked = Case.objects.select_for_update().select_related("applicant").get(pk=case.pk)
     declared = case_type_get(locked.case_type)
     source = locked.status
+    # Who may act is checked before what the case allows, so a refusal never tells an outsider its status.
+    _case_check_actor(actor, locked, target)
     if not declared.allows(source, target):
         raise DomainError(
             "transition_not_allowed",
@@ -435,7 +437,6 @@ def case_transition(
             % {"status": _status_label(source), "target": _status_label(target)},
             conflict=True,
         )
-    _case_check_actor(actor, locked, target)
     now = timezone.now()
     locked.status = target
     if target in (CaseStatus.APPROVED, CaseStatus.REFUSED, CaseStatus.WITHDRAWN):
@@ -464,6 +465,7 @@ def _case_documents_present(case: Case, *, since: datetime.datetime | None = Non
 
 def case_submit(*, actor: User, case: Case, ip: str | None = None) -> Case:
     """Submit a draft: every required document must be there; the receipt carries the reference number."""
+    _case_check_actor(actor, case, CaseStatus.SUBMITTED)
     declared = case_type_get(case.case_type)
     present = _case_documents_present(case)
     missing = [str(d.label) for d in declared.documents if d.required and d.key not in present]
@@ -491,6 +493,7 @@ def case_request_documents(
     *, actor: User, case: Case, missing: list[str], note: str = "", ip: str | None = None
 ) -> Case:
     """The one missing-documents notice (条例 art. 9): everything missing, listed at once."""
+    _case_check_actor(actor, case, CaseStatus.NEEDS_DOCUMENTS)
     declared = case_type_get(case.case_type)
     allowed = declared.document_keys | {OTHER_DOCUMENT.key}
     missing = list(dict.fromkeys(missing))  # keep order, drop repeats
@@ -504,16 +507,17 @@ def case_request_documents(
         raise DomainError("note_required", _("勾选“其他材料”时，请写明需要补充什么。"), field="note")
     if case.notice_sent_at is not None:
         raise DomainError("notice_already_sent", _("补正通知只能发一次，这件申请已经发过。"), conflict=True)
-    labels = [str((declared.document(k) or OTHER_DOCUMENT).label) for k in missing]
+    labels = bilingual([(declared.document(k) or OTHER_DOCUMENT).label for k in missing])
     return case_transition(
         actor=actor, case=case, target=CaseStatus.NEEDS_DOCUMENTS, reason=note.strip(), ip=ip,
         changes={"missing_documents": missing, "notice_note": note.strip(), "notice_sent_at": timezone.now()},
-        notify_extra={"missing": "、".join(labels), "note": note.strip()},
+        notify_extra={"missing": labels, "note": note.strip()},
     )  # fmt: skip
 
 
 def case_resubmit(*, actor: User, case: Case, ip: str | None = None) -> Case:
     """Resubmit after the notice: each listed document must have been uploaded since. The deadline restarts."""
+    _case_check_actor(actor, case, CaseStatus.RESUBMITTED)
     declared = case_type_get(case.case_type)
     present = _case_documents_present(case, since=case.notice_sent_at)
     still = [str((declared.document(k) or OTHER_DOCUMENT).label) for k in case.missing_documents if k not in present]
@@ -556,7 +560,10 @@ def _check_assignee(case: Case, assignee: User) -> None:
 @transaction.atomic
 def case_assign(*, actor: User, case: Case, assignee: User | None, ip: str | None = None) -> Case:
     """Take a case (assignee is oneself), or, as a team leader, give it to a caseworker of its street."""
-    locked = Case.objects.select_for_update().get(pk=case.pk)
+    try:
+        locked = Case.objects.visible_to(actor).select_for_update().get(pk=case.pk)
+    except Case.DoesNotExist as exc:
+        raise DomainError("case_not_found", _("这件申请不存在或不在您的范围内。")) from exc
     if assignee is not None and assignee.pk == actor.pk:
         _check_assignee(locked, actor)
     elif not may_assign_cases_to_others(actor):

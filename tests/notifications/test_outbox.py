@@ -15,6 +15,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from notifications import services
 from notifications.channels import BaseSmsBackend, MemorySmsBackend, SmsMessage
@@ -201,7 +202,7 @@ def test_a_message_goes_out_in_the_recipients_language(sms_outbox):
 
     sweep()
 
-    assert sms_outbox[0].text.startswith("【越安家】Application received：Your 居住证 application has been received.")
+    assert sms_outbox[0].text.startswith("[Yuean] Application received: Your 居住证 application has been received.")
     assert mail.outbox[0].subject == "Application received"
     assert "Reference number: JZ20250303000001" in mail.outbox[0].body
 
@@ -467,3 +468,19 @@ def test_a_worker_killed_mid_send_leaves_the_row_to_the_sweep_after_its_lease(  
     # Either way the phone got the message exactly once (the gateway knows the idempotency key)
     assert [m.idempotency_key for m in sms_to(sms_outbox, resident_user.phone)] == [delivery.idempotency_key]
     assert deliveries_due(now=later + CLAIM_LEASE * 2) == []
+
+
+def test_labels_given_in_both_languages_are_read_in_the_readers_language():
+    chinese, english = UserFactory(language="zh-hans"), UserFactory(language="en")
+    labels = [gettext_lazy("居住证"), gettext_lazy("其他材料")]
+    context = {"case_type": services.bilingual(labels), "reference": "DM20250303000001"}
+    for user in (chinese, english):
+        notify(recipient=user, template="case.withdrawn", context=context, dedupe_key=f"both:{user.pk}")
+
+    rendered = {
+        n.recipient_id: services.notification_render(n, language=n.recipient.language)
+        for n in Notification.objects.select_related("recipient")
+    }
+
+    assert "居住证、其他材料" in rendered[chinese.pk].body
+    assert "Residence permit, Other documents" in rendered[english.pk].body

@@ -67,7 +67,7 @@ def test_the_digest_gives_a_caseworker_one_reminder_with_the_counts_of_their_str
     assert message.recipient == caseworker
     assert message.template == "case.digest"
     assert message.context == {"overdue": 2, "due_soon": 3}
-    assert message.link == "/admin/residents/case/?queue=mine"
+    assert message.link == "/admin/residents/case/"
     body = notification_render(message, language="zh-hans").body
     assert "2 件申请已超过办理时限" in body
     assert "3 件将在两天内到期" in body

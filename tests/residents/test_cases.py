@@ -550,7 +550,8 @@ def test_a_caseworker_cannot_take_a_case_of_another_street(resident, caseworker_
 
     error = refused(services.case_assign, actor=caseworker_elsewhere, case=case, assignee=caseworker_elsewhere)
 
-    assert (error.code, error.field) == ("assignee_out_of_scope", "assignee")
+    # The case is outside what they may see at all, so the service does not even describe it.
+    assert error.code == "case_not_found"
     assert Case.objects.get(pk=case.pk).assigned_to is None
 
 
@@ -671,3 +672,20 @@ def test_overdue_takes_the_moment_to_compare_with(resident):
 
     assert list(Case.objects.overdue()) == [late]
     assert Case.objects.overdue(now + datetime.timedelta(days=4)).count() == 2
+
+
+def test_someone_who_may_not_act_is_refused_before_the_case_status_is_mentioned(resident, caseworker, other_user):
+    case = services.case_approve(actor=caseworker, case=submitted_case(resident))
+
+    error = refused(services.case_approve, actor=other_user, case=case)
+
+    assert error.code == "not_allowed"
+    assert "已批准" not in str(error.message)
+
+
+def test_an_applicant_cannot_send_themself_a_documents_notice(resident):
+    case = submitted_case(resident)
+
+    error = refused(services.case_request_documents, actor=resident.user, case=case, missing=["nonsense"])
+
+    assert error.code == "not_allowed"
