@@ -5,12 +5,36 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.db import connection
+from pytest_django.fixtures import validate_django_db
 from rest_framework.test import APIClient
 
 from accounts.choices import Role
 from notifications import channels
 
 from .factories import CommunityFactory, ResidentFactory, UserFactory, caseworker_for, street
+
+
+def _django_order(item: pytest.Item) -> int:
+    """pytest-django's order: database tests in a transaction, then transactional ones, then the rest."""
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker) and any(validate_django_db(marker)[:2])
+    fixtures = getattr(item, "fixturenames", ())
+    if transactional or "transactional_db" in fixtures or "live_server" in fixtures:
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the transactional tests back after the others, where pytest-django sorted them.
+
+    pytest-playwright parametrises every browser test with a session-scoped browser_name, and pytest then
+    regroups the items by that parameter, which pulled these tests into the middle of the run. A
+    transactional test ends by flushing the tables, data-migration rows included, so every ordinary test
+    after it would find no streets and no role groups. A stable sort restores the order and keeps the
+    browser tests together.
+    """
+    items.sort(key=_django_order)
 
 
 def pytest_configure(config: pytest.Config) -> None:
