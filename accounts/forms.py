@@ -1,5 +1,16 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's login form, with the field named for what people type into it."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        login = self.fields["login"]
+        login.label = _("手机号或电子邮箱")
+        login.widget.attrs.update({"placeholder": _("例如 13800138000"), "autocomplete": "username"})
 
 
 class SignupContactForm(forms.Form):

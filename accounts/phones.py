@@ -17,6 +17,11 @@ def phone_normalize(raw: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_display(phone: str) -> str:
+    """How a number is shown to people: a mainland number without +86, others as stored."""
+    return phone.removeprefix("+86") if phone else ""
+
+
 def phone_mask(phone: str) -> str:
     """138****8000: enough to recognise one's own number, not enough to call it."""
     digits = phone.removeprefix("+86")

@@ -48,7 +48,7 @@ SERVICES: tuple[PublicService, ...] = (
         needs=_("本人身份证号码、手机号、现居地址"),
         legal_basis=_("浙江省流动人口居住登记条例 第十四条"),
         url_name="residents:profile",
-        open_to=lambda resident: True,
+        open_to=lambda resident: resident is None,
     ),
     PublicService(
         key="children",

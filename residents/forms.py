@@ -11,7 +11,12 @@ class CommunityChoiceField(forms.ModelChoiceField):
 
 
 class DateInput(forms.DateInput):
+    """A native date picker. It only understands ISO dates, whatever the page's language formats dates as."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class ProfileForm(forms.Form):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
+from accounts.phones import phone_display
 from notifications.selectors import notification_unread_count
 from yuean.errors import DomainError, form_add_domain_error
 
@@ -71,7 +72,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             editing=True,
             initial={
                 "name": resident.name,
-                "phone": resident.phone,
+                "phone": phone_display(resident.phone),
                 "hukou_address": resident.hukou_address,
                 "education": resident.education,
                 "community": resident.community_id,
@@ -80,7 +81,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             },
         )
     else:
-        form = ProfileForm(initial={"phone": request.user.phone or ""})
+        form = ProfileForm(initial={"phone": phone_display(request.user.phone or "")})
     return render(request, "residents/profile_form.html", {"form": form, "resident": resident})
 
 

@@ -177,6 +177,9 @@ ACCOUNT_LOGIN_METHODS = {"phone", "email"}
 # allauth's cross-check warning W001 is silenced on purpose.
 ACCOUNT_SIGNUP_FIELDS = ["phone", "email", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupContactForm"
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+# Greet people by their name or masked number, never by the generated username.
+ACCOUNT_USER_DISPLAY = "accounts.display.user_display"
 SILENCED_SYSTEM_CHECKS = ["account.W001"]
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")

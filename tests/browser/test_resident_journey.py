@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import re
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from residents.models import Resident
@@ -138,12 +137,6 @@ def test_language_switches_to_english_from_the_footer(page: Page, live_server): 
     expect(page.locator("main form input[name=password]")).to_have_attribute("placeholder", "Password")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="residents.forms.DateInput renders the localised 2024/03/01, which <input type=date> cannot show, "
-    "so the edit form comes up empty and saving it clears 来越日期; give DateInput format='%Y-%m-%d' "
-    "and remove this mark",
-)
 def test_editing_the_profile_keeps_the_arrival_date(page: Page, live_server, resident, resident_user):  # type: ignore[no-untyped-def]
     resident.arrival_date = datetime.date(2024, 3, 1)
     resident.save(update_fields=["arrival_date"])
