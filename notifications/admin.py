@@ -50,6 +50,7 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["template"]
     list_select_related = ["recipient"]
     paginator = EstimatedCountPaginator
+    show_facets = admin.ShowFacets.NEVER  # per-option counts are COUNT queries over a large table
     show_full_result_count = False
     fields = ["recipient", "template", "context", "link", "dedupe_key", "created_at", "read_at"]
     readonly_fields = fields

@@ -76,6 +76,7 @@ class ResidentAdmin(PersonSearchMixin, admin.ModelAdmin):
     search_fields = ["name"]  # replaced by get_search_results; kept so the admin shows the search box
     search_help_text = _("输入姓名（可只输入开头）、手机号，或完整的 18 位身份证号码")
     paginator = EstimatedCountPaginator
+    show_facets = admin.ShowFacets.NEVER  # per-option counts are COUNT queries over a large table
     show_full_result_count = False
     list_per_page = 50
     ordering = ["-id"]
@@ -193,6 +194,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ["event_type"]
     list_select_related = ["actor", "subject"]
     paginator = EstimatedCountPaginator
+    show_facets = admin.ShowFacets.NEVER  # per-option counts are COUNT queries over a large table
     show_full_result_count = False
     date_hierarchy = None
     ordering = ["-created_at", "-id"]

@@ -252,7 +252,7 @@ def test_the_case_page_shows_documents_timeline_and_buttons(console, case, casew
     assert "办理记录" in page
     for label in ("新建申请", "上传材料", "申请状态变更", "分派申请"):
         assert label in page
-    assert "draft → submitted" in page
+    assert "草稿 → 已受理" in page  # statuses as people read them
     assert 'id="approve-case"' in page
     assert 'id="request-documents-form"' in page
     assert 'id="refuse-form"' in page
