@@ -27,7 +27,7 @@ from . import selectors, services
 from .admin import StreetFilter
 from .admin_search import PersonSearchMixin
 from .casetypes import OTHER_DOCUMENT, case_type_get, case_types
-from .choices import CASE_PENDING_STATUSES
+from .choices import CASE_PENDING_STATUSES, CaseStatus
 from .models import Case
 from .permissions import may_assign_cases_to_others
 
@@ -44,6 +44,39 @@ class CaseTypeFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
         return queryset.filter(case_type=self.value()) if self.value() else queryset
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """The queue shows what awaits a decision unless asked for something else ("全部" or one status);
+    a search looks through every status."""
+
+    title = _("状态")
+    parameter_name = "status"
+    PENDING, ALL = "pending", "all"
+
+    def __init__(self, request, params, model, model_admin) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(request, params, model, model_admin)
+        self.default = self.ALL if request.GET.get("q") else self.PENDING
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [(self.PENDING, _("待办（已受理、已补正）")), (self.ALL, _("全部")), *CaseStatus.choices]
+
+    def choices(self, changelist):  # type: ignore[no-untyped-def]
+        current = self.value() or self.default
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": current == str(value),
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        value = self.value() or self.default
+        if value == self.PENDING:
+            return queryset.filter(status__in=CASE_PENDING_STATUSES)
+        if value in CaseStatus.values:
+            return queryset.filter(status=value)
+        return queryset
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -116,7 +149,7 @@ class CaseAdmin(PersonSearchMixin, admin.ModelAdmin):
     list_display = [
         "reference", "type_label", "applicant_name", "status", "street", "assigned_to", "due_at", "overdue",
     ]  # fmt: skip
-    list_filter = [CaseTypeFilter, "status", StreetFilter, OverdueFilter, QueueFilter]
+    list_filter = [StatusFilter, CaseTypeFilter, StreetFilter, OverdueFilter, QueueFilter]
     list_select_related = ["applicant", "street", "assigned_to"]
     search_fields = ["reference"]  # replaced by get_search_results
     search_help_text = _("输入受理编号、申请人完整身份证号码，或申请人姓名（可只输入开头）")

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import Storage, storages
 from django.db import models
-from django.db.models import Q, Subquery
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -88,16 +88,21 @@ def resident_scope(user, *, resident_path: str) -> Q:  # type: ignore[no-untyped
 
     ``resident_path`` leads from the model to the Resident ("" for Resident itself, "applicant" for Case).
     Their own record, their children's (through GuardianLink) and, for a caseworker, the residents of the
-    streets they cover; the street is read from the model's own ``street`` column. Subqueries rather than
-    joins, so that a child with two guardians is never listed twice.
+    streets they cover; the street is read from the model's own ``street`` column.
+
+    The family's ids and the caseworker's streets are read first (two small indexed queries) and the rows
+    are then filtered on their own columns. Written as one OR across joins or subqueries, PostgreSQL scans
+    every resident and case to answer it (docs/PERFORMANCE.md); a list of ids also never repeats a child
+    who has two guardians.
     """
-    prefix = f"{resident_path}__" if resident_path else ""
     id_field = f"{resident_path}_id" if resident_path else "id"
-    children = GuardianLink.objects.filter(guardian__user=user).values("child_id")
-    scope = Q(**{f"{prefix}user": user}) | Q(**{f"{id_field}__in": Subquery(children)})
+    own = Resident.objects.filter(user=user).values_list("id", flat=True)
+    children = GuardianLink.objects.filter(guardian__user=user).values_list("child_id", flat=True)
+    family = list(own.union(children))
+    scope = Q(**{f"{id_field}__in": family})
     if user.has_role(Role.CASEWORKER):
-        streets = Jurisdiction.objects.filter(caseworker=user).values("street_id")
-        scope |= Q(street_id__in=Subquery(streets))
+        streets = list(Jurisdiction.objects.filter(caseworker=user).values_list("street_id", flat=True))
+        scope |= Q(street_id__in=streets)
     return scope
 
 
@@ -154,7 +159,13 @@ class Resident(models.Model):
     )
     # Denormalised from community.parent so that a caseworker's scope is one indexed filter.
     street = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("街道")
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("街道"),
+        db_index=False,  # the composite indexes below start with it
     )
     address = models.CharField(_("现居地址"), max_length=200, blank=True)
     arrival_date = models.DateField(_("来越日期"), null=True, blank=True)
@@ -186,6 +197,10 @@ class Resident(models.Model):
         indexes = [
             models.Index(fields=["street", "-id"], name="resident_street_newest"),
             models.Index(fields=["name"], name="resident_name_prefix", opclasses=["varchar_pattern_ops"]),
+            # A caseworker's name search: their streets, then the name's first characters.
+            models.Index(
+                fields=["street", "name"], name="resident_street_name", opclasses=["int8_ops", "varchar_pattern_ops"]
+            ),
             models.Index(fields=["phone"], name="resident_phone"),
         ]
 
@@ -335,13 +350,22 @@ class Case(models.Model):
 
     case_type = models.CharField(_("业务类型"), max_length=40)
     reference = models.CharField(_("受理编号"), max_length=32, unique=True, null=True, editable=False)  # noqa: DJ001
-    applicant = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="cases", verbose_name=_("申请人"))
+    # Single-column indexes on these keys would duplicate the composite ones below.
+    applicant = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="cases", verbose_name=_("申请人"), db_index=False
+    )
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("提交人")
     )
     # The applicant's street when the case was submitted: whose caseworkers decide it.
     street = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("街道")
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("街道"),
+        db_index=False,
     )
     status = models.CharField(_("状态"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.DRAFT)
     assigned_to = models.ForeignKey(
@@ -351,6 +375,7 @@ class Case(models.Model):
         blank=True,
         related_name="assigned_cases",
         verbose_name=_("经办人"),
+        db_index=False,
     )
     submitted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     due_at = models.DateTimeField(_("办结时限"), null=True, blank=True)
@@ -374,6 +399,10 @@ class Case(models.Model):
             models.Index(fields=["case_type", "status", "due_at"], name="case_type_queue"),
             models.Index(fields=["status", "due_at"], name="case_status_due"),
             models.Index(fields=["applicant", "-id"], name="case_applicant_newest"),
+            # The default queue: pending cases by deadline, whatever the street (the street list is short).
+            models.Index(
+                fields=["due_at", "id"], name="case_pending_due", condition=Q(status__in=CASE_PENDING_STATUSES)
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -29,4 +29,4 @@ class EstimatedCountPaginator(Paginator):
                 row = cursor.fetchone()
             if row and row[0] > EXACT_COUNT_LIMIT:
                 return int(row[0])
-        return queryset[: EXACT_COUNT_LIMIT + 1].count()
+        return queryset.order_by()[: EXACT_COUNT_LIMIT + 1].count()
