@@ -13,6 +13,9 @@ from notifications import channels
 
 from .factories import CommunityFactory, ResidentFactory, UserFactory, caseworker_for, street
 
+# The demonstration case type's fixture (demo_case_type) for every test that asks for it.
+pytest_plugins = ["tests.casework"]
+
 
 def _django_order(item: pytest.Item) -> int:
     """pytest-django's order: database tests in a transaction, then transactional ones, then the rest."""

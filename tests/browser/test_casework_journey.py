@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from residents.choices import CaseStatus
 from residents.models import Case
-from tests.casework import PDF, demo_case_type, submitted_case  # noqa: F401
+from tests.casework import PDF, submitted_case
 from tests.factories import PASSWORD
 
 from .helpers import BROWSER_TEST

@@ -15,7 +15,7 @@ from notifications.models import Notification
 from notifications.services import notify
 from residents import services
 
-from ..casework import demo_case_type, submitted_case  # noqa: F401
+from ..casework import submitted_case
 from ..conftest import api_as
 
 pytestmark = pytest.mark.django_db

@@ -32,7 +32,7 @@ from notifications.services import (
 )
 from yuean import celery_app
 
-from ..casework import PDF, bytes_upload, demo_case_type, submitted_case  # noqa: F401
+from ..casework import PDF, bytes_upload, submitted_case
 from ..conftest import api_as
 from ..factories import UserFactory
 

@@ -15,7 +15,7 @@ from notifications.reminders import sweeps, sweeps_run
 from notifications.services import notification_render
 from residents.choices import CaseStatus
 
-from ..casework import case_row, demo_case_type  # noqa: F401
+from ..casework import case_row
 from ..factories import ResidentFactory, caseworker_for, street
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_case_type")]

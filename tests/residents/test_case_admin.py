@@ -24,7 +24,6 @@ from residents.pii import id_number_decrypt
 
 from ..casework import (
     case_row,
-    demo_case_type,  # noqa: F401
     open_case,
     submitted_case,
     team_leader_for,

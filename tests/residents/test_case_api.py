@@ -19,7 +19,6 @@ from ..casework import (
     PNG,
     bytes_upload,
     case_row,
-    demo_case_type,  # noqa: F401
     media_files,
     open_case,
     submitted_case,

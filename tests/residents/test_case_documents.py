@@ -23,7 +23,6 @@ from ..casework import (
     PDF,
     PNG,
     bytes_upload,
-    demo_case_type,  # noqa: F401
     media_files,
     open_case,
     refused,

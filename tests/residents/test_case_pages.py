@@ -20,7 +20,6 @@ from ..casework import (
     PDF,
     bytes_upload,
     case_row,
-    demo_case_type,  # noqa: F401
     media_files,
     open_case,
     submitted_case,

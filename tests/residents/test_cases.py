@@ -31,7 +31,6 @@ from yuean.errors import DomainError
 from ..casework import (
     DEMO,
     case_row,
-    demo_case_type,  # noqa: F401
     open_case,
     pdf,
     refused,
