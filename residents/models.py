@@ -106,18 +106,26 @@ def resident_scope(user, *, resident_path: str) -> Q:  # type: ignore[no-untyped
     return scope
 
 
-class ResidentQuerySet(models.QuerySet["Resident"]):
-    def visible_to(self, user) -> ResidentQuerySet:  # type: ignore[no-untyped-def]
-        """The one visibility rule for residents (ARCHITECTURE.md "Visibility").
+class ResidentScopedQuerySet(models.QuerySet):
+    """The one visibility rule (ARCHITECTURE.md "Visibility") for rows that are, or belong to, a resident.
 
-        A resident sees their own record and their children's; a caseworker the residents of the streets
-        they cover; an administrator everyone; anybody else (health workers included) no one.
-        """
+    A resident sees their own and their children's; a caseworker those of the streets they cover; an
+    administrator everything; anybody else (health workers included) nothing. ``resident_path`` names the
+    way from the row to its resident (see resident_scope).
+    """
+
+    resident_path = ""
+
+    def visible_to(self, user):  # type: ignore[no-untyped-def]
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_superuser or user.has_role(Role.ADMINISTRATOR):
             return self.all()
-        return self.filter(resident_scope(user, resident_path=""))
+        return self.filter(resident_scope(user, resident_path=self.resident_path))
+
+
+class ResidentQuerySet(ResidentScopedQuerySet):
+    resident_path = ""
 
     def active(self) -> ResidentQuerySet:
         return self.filter(archived_at__isnull=True)
@@ -325,14 +333,10 @@ class Caseworker(User):
         verbose_name_plural = _("专管员")
 
 
-class CaseQuerySet(models.QuerySet["Case"]):
-    def visible_to(self, user) -> CaseQuerySet:  # type: ignore[no-untyped-def]
-        """Applicants (and their guardians) see their cases; caseworkers the cases of their streets."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser or user.has_role(Role.ADMINISTRATOR):
-            return self.all()
-        return self.filter(resident_scope(user, resident_path="applicant"))
+class CaseQuerySet(ResidentScopedQuerySet):
+    """Applicants (and their guardians) see their cases; caseworkers the cases of their streets."""
+
+    resident_path = "applicant"
 
     def pending(self) -> CaseQuerySet:
         return self.filter(status__in=CASE_PENDING_STATUSES)
