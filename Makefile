@@ -10,8 +10,7 @@ TEST_ENV := \
 	DJANGO_DEBUG=true \
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/yuean \
 	REDIS_URL=redis://127.0.0.1:6379/15 \
-	YUEAN_SMS_BACKEND=notifications.channels.MemorySmsBackend \
-	DJANGO_ALLOW_ASYNC_UNSAFE=true
+	YUEAN_SMS_BACKEND=notifications.channels.MemorySmsBackend
 
 PYTEST_ARGS ?=
 
