@@ -21,7 +21,7 @@ from yuean.paginators import EstimatedCountPaginator
 from . import selectors, services
 from .admin_search import PersonSearchMixin
 from .choices import RegionKind
-from .models import AuditEvent, Caseworker, Jurisdiction, Region, Resident
+from .models import AuditEvent, Caseworker, Jurisdiction, Region, ResidenceRegistration, Resident
 
 
 class ArchivedFilter(admin.SimpleListFilter):
@@ -277,3 +277,34 @@ class CaseworkerAdmin(admin.ModelAdmin):
 
 
 from . import admin_cases  # noqa: E402, F401 — the case console registers itself
+
+
+@admin.register(ResidenceRegistration)
+class ResidenceRegistrationAdmin(admin.ModelAdmin):
+    """Registrations of the caseworker's streets, read-only: registering goes through the service (the
+    resident's page or the API, used at the window too)."""
+
+    list_display = ["resident", "street", "community", "address", "basis", "started_on", "ended_on"]
+    list_filter = [StreetFilter, "basis"]
+    list_select_related = ["resident", "street", "community"]
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    ordering = ["-started_on", "-id"]
+    readonly_fields = [
+        "resident", "community", "street", "address", "basis", "started_on", "ended_on", "end_reason",
+        "registered_by", "registered_at",
+    ]  # fmt: skip
+    fields = readonly_fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ResidenceRegistration]:
+        return selectors.residence_registrations(user=request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ResidenceRegistration | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ResidenceRegistration | None = None) -> bool:
+        return False

@@ -65,6 +65,7 @@ SERVICES: tuple[PublicService, ...] = (
         audience=_("离开常住户口所在地、在越城区居住的人员"),
         needs=_("身份证、住所证明（租赁合同、房产证明或单位住宿证明）"),
         legal_basis=_("浙江省流动人口居住登记条例 第七条、第十四条"),
+        url_name="residents:residence",
         open_to=_has_profile,
     ),
     PublicService(

@@ -29,6 +29,16 @@ class GuardianRelation(models.TextChoices):
     OTHER = "other", _("其他监护人")
 
 
+class RegistrationBasis(models.TextChoices):
+    """Why the person lives at the address (条例 art. 9 lists the proofs for each)."""
+
+    RENTED = "rented", _("租住房屋")
+    OWN = "own", _("自有住房")
+    EMPLOYER = "employer", _("单位宿舍")
+    SCHOOL = "school", _("学校宿舍")
+    RELATIVE = "relative", _("投靠亲友")
+
+
 class AuditEventType(models.TextChoices):
     RESIDENT_CREATED = "resident.created", _("建立居民档案")
     RESIDENT_UPDATED = "resident.updated", _("修改居民档案")
@@ -36,6 +46,8 @@ class AuditEventType(models.TextChoices):
     CHILD_ADDED = "resident.child_added", _("添加子女")
     ID_NUMBER_REVEALED = "resident.id_number_revealed", _("查看完整身份证号")
     JURISDICTION_CHANGED = "caseworker.jurisdiction_changed", _("调整专管员辖区")
+    RESIDENCE_REGISTERED = "residence.registered", _("居住登记")
+    RESIDENCE_ENDED = "residence.ended", _("注销居住登记")
     CASE_OPENED = "case.opened", _("新建申请")
     CASE_TRANSITION = "case.transition", _("申请状态变更")
     CASE_ASSIGNED = "case.assigned", _("分派申请")

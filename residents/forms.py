@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Education, Gender, GuardianRelation
+from .choices import Education, Gender, GuardianRelation, RegistrationBasis
 from .selectors import community_choices
 
 
@@ -77,3 +77,15 @@ class DocumentUploadForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("撤回原因（可不填）"), max_length=200, required=False)
+
+
+class ResidenceRegistrationForm(forms.Form):
+    community = CommunityChoiceField(label=_("居住社区"), queryset=community_choices(), empty_label=_("请选择"))
+    address = forms.CharField(label=_("详细地址"), max_length=200, help_text=_("例如：某某路 12 号 3 幢 402 室"))
+    basis = forms.ChoiceField(label=_("居住事由"), choices=[("", _("请选择")), *RegistrationBasis.choices])
+    started_on = forms.DateField(label=_("入住日期"), widget=DateInput, help_text=_("搬进这个地址的日期。"))
+
+
+class ResidenceEndForm(forms.Form):
+    ended_on = forms.DateField(label=_("离开日期"), widget=DateInput)
+    reason = forms.CharField(label=_("原因（可不填）"), max_length=200, required=False)

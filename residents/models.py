@@ -21,6 +21,7 @@ from .choices import (
     Gender,
     GuardianRelation,
     RegionKind,
+    RegistrationBasis,
 )
 from .pii import PROVINCES
 
@@ -451,3 +452,65 @@ class CaseDocument(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class ResidenceRegistrationQuerySet(ResidentScopedQuerySet):
+    resident_path = "resident"
+
+    def current(self) -> ResidenceRegistrationQuerySet:
+        return self.filter(ended_on__isnull=True)
+
+
+class ResidenceRegistration(models.Model):
+    """Residence registration (居住登记): where a migrant lives, from when to when.
+
+    History is kept, never overwritten: a change of address ends the current registration on the moving day
+    and starts a new one. At most one is current per resident, and it decides which street serves them.
+    """
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("居民"), db_index=False
+    )
+    community = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": RegionKind.COMMUNITY},
+        verbose_name=_("社区"),
+    )
+    street = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("街道"))
+    address = models.CharField(_("居住地址"), max_length=200)
+    basis = models.CharField(_("居住事由"), max_length=16, choices=RegistrationBasis.choices)
+    started_on = models.DateField(_("入住日期"))
+    ended_on = models.DateField(_("离开日期"), null=True, blank=True)
+    end_reason = models.CharField(_("注销原因"), max_length=200, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("登记人")
+    )
+    registered_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    objects = ResidenceRegistrationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("居住登记")
+        verbose_name_plural = _("居住登记")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident"], condition=Q(ended_on__isnull=True), name="registration_one_current"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="registration_ends_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["resident", "-started_on"], name="registration_resident_newest"),
+            models.Index(fields=["street", "-started_on"], name="registration_street_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.address}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_on is None

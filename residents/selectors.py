@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
+from dateutil.relativedelta import relativedelta
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +14,7 @@ from accounts.models import User
 
 from .casetypes import OTHER_DOCUMENT, case_type_get
 from .choices import RegionKind
-from .models import AuditEvent, Case, CaseDocument, GuardianLink, Region, Resident
+from .models import AuditEvent, Case, CaseDocument, GuardianLink, Region, ResidenceRegistration, Resident
 
 
 def resident_list(*, user: User) -> QuerySet[Resident]:
@@ -142,3 +144,52 @@ def case_document_checklist(*, case: Case) -> list[DocumentChecklistItem]:
         for d in items
         if d.key != OTHER_DOCUMENT.key or uploaded.get(d.key) or OTHER_DOCUMENT.key in (case.missing_documents or [])
     ]  # fmt: skip
+
+
+# --- residence registration ---------------------------------------------------------------------------
+
+# 居住证暂行条例 art. 2: half a year of residence, counted from residence registration.
+PERMIT_RESIDENCE_MONTHS = 6
+
+
+def residence_registrations(*, user: User) -> QuerySet[ResidenceRegistration]:
+    return ResidenceRegistration.objects.visible_to(user).select_related("resident", "community", "street")
+
+
+def residence_history(*, resident: Resident) -> list[ResidenceRegistration]:
+    """Every registration of the resident, the current one first. Read for a resident already visible."""
+    return list(
+        ResidenceRegistration.objects.filter(resident=resident)
+        .select_related("community", "street")
+        .order_by("-started_on", "-id")
+    )
+
+
+def residence_current(*, resident: Resident) -> ResidenceRegistration | None:
+    return (
+        ResidenceRegistration.objects.filter(resident=resident, ended_on__isnull=True)
+        .select_related("community", "street")
+        .first()
+    )
+
+
+def residence_continuous_since(history: list[ResidenceRegistration]) -> datetime.date | None:
+    """When the current unbroken stretch of registered residence began (None when not registered now).
+
+    Moving within the district keeps the stretch unbroken: a registration that starts on (or the day after)
+    the day the previous one ended continues it; a longer gap starts the count again.
+    """
+    if not history or history[0].ended_on is not None:
+        return None
+    since = history[0].started_on
+    for earlier in history[1:]:
+        if earlier.ended_on is None or earlier.ended_on < since - datetime.timedelta(days=1):
+            break
+        since = earlier.started_on
+    return since
+
+
+def permit_eligible_from(history: list[ResidenceRegistration]) -> datetime.date | None:
+    """The first day the residence condition of a residence permit is met (half a year of registration)."""
+    since = residence_continuous_since(history)
+    return since + relativedelta(months=PERMIT_RESIDENCE_MONTHS) if since else None

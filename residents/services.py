@@ -25,7 +25,7 @@ from notifications.services import bilingual, notify
 from yuean.errors import DomainError
 
 from .casetypes import APPLICANT_TARGETS, OTHER_DOCUMENT, STAFF_TARGETS, case_type_get
-from .choices import AuditEventType, CaseStatus, Education, Gender, GuardianRelation, RegionKind
+from .choices import AuditEventType, CaseStatus, Education, Gender, GuardianRelation, RegionKind, RegistrationBasis
 from .models import (
     SENSITIVE_CHILD_AGE,
     AuditEvent,
@@ -34,6 +34,7 @@ from .models import (
     GuardianLink,
     Jurisdiction,
     Region,
+    ResidenceRegistration,
     Resident,
 )
 from .permissions import (
@@ -640,3 +641,107 @@ def case_document_upload(
         document.file.delete(save=False)  # no orphan file when the row could not be written
         raise
     return document
+
+
+# --- residence registration ---------------------------------------------------------------------------
+
+
+def _clean_started_on(resident: Resident, started_on: datetime.date | None, current: ResidenceRegistration | None):  # type: ignore[no-untyped-def]
+    if started_on is None:
+        raise DomainError("started_on_required", _("请填写入住日期。"), field="started_on")
+    if started_on > timezone.localdate():
+        raise DomainError("started_on_future", _("入住日期不能晚于今天；搬进去以后再登记。"), field="started_on")
+    if resident.birth_date and started_on < resident.birth_date:
+        raise DomainError("started_on_before_birth", _("入住日期不能早于出生日期。"), field="started_on")
+    if current is not None and started_on < current.started_on:
+        raise DomainError(
+            "started_on_before_current",
+            _("新住址的入住日期不能早于现登记住址的入住日期（%(date)s）。") % {"date": current.started_on.isoformat()},
+            field="started_on",
+        )
+
+
+@transaction.atomic
+def residence_register(
+    *,
+    actor: User,
+    resident: Resident,
+    community: Region | None,
+    address: str,
+    basis: str,
+    started_on: datetime.date | None,
+    ip: str | None = None,
+) -> ResidenceRegistration:
+    """Register where the resident lives (by app, or by a caseworker at the window: 浙江条例 art. 14).
+
+    A current registration is ended on the moving day and kept: history is never overwritten. The resident's
+    community and street follow the registration, so the right street's caseworkers serve them.
+    """
+    if not Resident.objects.visible_to(actor).filter(pk=resident.pk).exists():
+        raise DomainError("not_allowed", _("您不能为这位居民办理居住登记。"))
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    if resident.is_archived:
+        raise DomainError("resident_archived", _("该档案已归档，不能修改。"))
+    community = _clean_community(community)
+    if community is None:
+        raise DomainError("community_required", _("请选择居住的社区（村）。"), field="community")
+    address = (address or "").strip()
+    if not address:
+        raise DomainError(
+            "address_required", _("请填写详细居住地址，例如：某某路 12 号 3 幢 402 室。"), field="address"
+        )
+    if len(address) > 200:
+        raise DomainError("address_too_long", _("地址最多 200 个字。"), field="address")
+    if basis not in RegistrationBasis.values:
+        raise DomainError("basis_invalid", _("请选择居住事由。"), field="basis")
+    current = ResidenceRegistration.objects.select_for_update().filter(resident=resident, ended_on__isnull=True).first()
+    _clean_started_on(resident, started_on, current)
+    if current is not None:
+        current.ended_on, current.end_reason = started_on, str(_("变更居住地址"))
+        current.save(update_fields=["ended_on", "end_reason"])
+    try:
+        with transaction.atomic():
+            registration = ResidenceRegistration.objects.create(
+                resident=resident, community=community, street=community.parent, address=address, basis=basis,
+                started_on=started_on, registered_by=actor,
+            )  # fmt: skip
+    except IntegrityError as exc:  # another registration for the same person was saved at the same moment
+        raise DomainError(
+            "registration_conflict", _("刚刚已有一条居住登记提交，请刷新后查看。"), conflict=True
+        ) from exc
+    resident.community, resident.street, resident.address = community, community.parent, address
+    resident.save(update_fields=["community", "street", "address", "updated_at"])
+    audit_record(
+        actor=actor, subject=resident, event_type=AuditEventType.RESIDENCE_REGISTERED, obj=registration,
+        old={"registration": current.pk} if current else {},
+        new={"community": community.pk, "address": address, "basis": basis, "started_on": started_on.isoformat()},
+        ip=ip,
+    )  # fmt: skip
+    return registration
+
+
+@transaction.atomic
+def residence_end(
+    *, actor: User, registration: ResidenceRegistration, ended_on: datetime.date | None, reason: str,
+    ip: str | None = None,
+) -> ResidenceRegistration:  # fmt: skip
+    """Deregister (the resident left the district, or the address is no longer theirs)."""
+    if not ResidenceRegistration.objects.visible_to(actor).filter(pk=registration.pk).exists():
+        raise DomainError("not_allowed", _("您不能注销这条居住登记。"))
+    registration = ResidenceRegistration.objects.select_for_update().get(pk=registration.pk)
+    if registration.ended_on is not None:
+        raise DomainError("registration_ended", _("这条居住登记已经注销。"), conflict=True)
+    if ended_on is None:
+        raise DomainError("ended_on_required", _("请填写离开日期。"), field="ended_on")
+    if ended_on > timezone.localdate():
+        raise DomainError("ended_on_future", _("离开日期不能晚于今天。"), field="ended_on")
+    if ended_on < registration.started_on:
+        raise DomainError("ended_on_before_start", _("离开日期不能早于入住日期。"), field="ended_on")
+    reason = (reason or "").strip() or str(_("离开现住址"))
+    registration.ended_on, registration.end_reason = ended_on, reason[:200]
+    registration.save(update_fields=["ended_on", "end_reason"])
+    audit_record(
+        actor=actor, subject=registration.resident, event_type=AuditEventType.RESIDENCE_ENDED, obj=registration,
+        new={"ended_on": ended_on.isoformat()}, reason=registration.end_reason, ip=ip,
+    )  # fmt: skip
+    return registration

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,8 +19,15 @@ from . import selectors, services
 from .casetypes import case_type_get
 from .catalogue import SERVICES, services_open_to
 from .choices import CASE_OPEN_STATUSES, AuditEventType, CaseStatus
-from .forms import ChildForm, DocumentUploadForm, ProfileForm, WithdrawForm
-from .models import Case, CaseDocument
+from .forms import (
+    ChildForm,
+    DocumentUploadForm,
+    ProfileForm,
+    ResidenceEndForm,
+    ResidenceRegistrationForm,
+    WithdrawForm,
+)
+from .models import Case, CaseDocument, ResidenceRegistration
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -41,6 +49,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         "resident": resident,
         "missing": selectors.resident_profile_missing(resident),
         "children": selectors.resident_children(guardian=resident) if resident else [],
+        "current_registration": selectors.residence_current(resident=resident) if resident else None,
         "open_services": services_open_to(resident),
         "unread": notification_unread_count(request.user),
     }
@@ -243,3 +252,64 @@ def case_document_download(request: HttpRequest, pk: int) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- residence registration ---------------------------------------------------------------------------
+
+ADDRESS_CHANGE_DAYS = 10  # 浙江条例 art. 13: report a change of address within ten days
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def residence(request: HttpRequest) -> HttpResponse:
+    """居住登记: the current registration, its history, when a permit can be applied for, and the form to
+    register or change address."""
+    resident = selectors.resident_of_user(user=request.user)
+    if resident is None:
+        messages.info(request, _("请先建立您本人的居民档案，再办理居住登记。"))
+        return redirect("residents:profile")
+    form = ResidenceRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration = services.residence_register(
+                actor=request.user, resident=resident, ip=_ip(request), **form.cleaned_data
+            )
+        except DomainError as error:
+            form_add_domain_error(form, error)
+        else:
+            messages.success(request, _("居住登记已办理：%(address)s。") % {"address": registration.address})
+            late = (timezone.localdate() - registration.started_on).days > ADDRESS_CHANGE_DAYS
+            if late and len(selectors.residence_history(resident=resident)) > 1:
+                messages.warning(request, _("按规定，搬家后应在 10 日内变更居住登记。这次已为您登记，以后请及时申报。"))
+            return redirect("residents:residence")
+    history = selectors.residence_history(resident=resident)
+    context = {
+        "resident": resident,
+        "history": history,
+        "current": history[0] if history and history[0].is_current else None,
+        "continuous_since": selectors.residence_continuous_since(history),
+        "eligible_from": selectors.permit_eligible_from(history),
+        "today": timezone.localdate(),
+        "form": form,
+        "end_form": ResidenceEndForm(initial={"ended_on": timezone.localdate()}),
+    }
+    return render(request, "residents/residence.html", context)
+
+
+@login_required
+@require_POST
+def residence_end(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        registration = selectors.residence_registrations(user=request.user).get(pk=pk)
+    except ResidenceRegistration.DoesNotExist as exc:
+        raise Http404 from exc
+    form = ResidenceEndForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写离开日期。"))
+        return redirect("residents:residence")
+    try:
+        services.residence_end(actor=request.user, registration=registration, ip=_ip(request), **form.cleaned_data)
+        messages.success(request, _("居住登记已注销。"))
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    return redirect("residents:residence")

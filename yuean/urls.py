@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from accounts.api.views import MeView
 from accounts.views import language_switch
 from notifications.api.views import NotificationViewSet
-from residents.api.views import CaseViewSet, RegionViewSet, ResidentViewSet
+from residents.api.views import CaseViewSet, RegionViewSet, ResidenceRegistrationViewSet, ResidentViewSet
 from residents.views import home
 
 from . import schema  # noqa: F401 — registers the session-token scheme with drf-spectacular
@@ -15,6 +15,7 @@ from .api import router
 
 router.register("residents", ResidentViewSet, basename="resident")
 router.register("regions", RegionViewSet, basename="region")
+router.register("residence-registrations", ResidenceRegistrationViewSet, basename="residence-registration")
 router.register("cases", CaseViewSet, basename="case")
 router.register("notifications", NotificationViewSet, basename="notification")
 

@@ -1,8 +1,8 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from ..choices import Education, Gender, GuardianRelation, RegionKind
-from ..models import Case, CaseDocument, Region, Resident
+from ..choices import Education, Gender, GuardianRelation, RegionKind, RegistrationBasis
+from ..models import Case, CaseDocument, Region, ResidenceRegistration, Resident
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -121,3 +121,28 @@ class AssignInputSerializer(serializers.Serializer):
 class DocumentUploadInputSerializer(serializers.Serializer):
     kind = serializers.CharField(max_length=40)
     file = serializers.FileField()
+
+
+class ResidenceRegistrationOutputSerializer(serializers.ModelSerializer):
+    is_current = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ResidenceRegistration
+        fields = [
+            "id", "resident", "community", "street", "address", "basis", "started_on", "ended_on", "end_reason",
+            "is_current", "registered_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ResidenceRegistrationInputSerializer(serializers.Serializer):
+    resident = serializers.IntegerField(help_text="The resident registering: oneself or one's child.")
+    community = serializers.PrimaryKeyRelatedField(queryset=Region.objects.filter(kind=RegionKind.COMMUNITY))
+    address = serializers.CharField(max_length=200)
+    basis = serializers.ChoiceField(choices=RegistrationBasis.choices)
+    started_on = serializers.DateField()
+
+
+class ResidenceEndInputSerializer(serializers.Serializer):
+    ended_on = serializers.DateField()
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)

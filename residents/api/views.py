@@ -13,7 +13,7 @@ from yuean.errors import DomainError
 
 from .. import selectors, services
 from ..casetypes import case_type_get
-from ..models import Case, Resident
+from ..models import Case, ResidenceRegistration, Resident
 from .serializers import (
     AssignInputSerializer,
     CaseDetailOutputSerializer,
@@ -26,6 +26,9 @@ from .serializers import (
     ReasonInputSerializer,
     RegionSerializer,
     RequestDocumentsInputSerializer,
+    ResidenceEndInputSerializer,
+    ResidenceRegistrationInputSerializer,
+    ResidenceRegistrationOutputSerializer,
     ResidentCreateInputSerializer,
     ResidentOutputSerializer,
     ResidentUpdateInputSerializer,
@@ -228,3 +231,55 @@ class CaseViewSet(viewsets.GenericViewSet):
             upload=data.validated_data["file"], ip=client_ip(request),
         )  # fmt: skip
         return Response(CaseDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+class ResidenceRegistrationViewSet(viewsets.GenericViewSet):
+    """Residence registrations (居住登记) the caller may see. Registering again is a change of address."""
+
+    serializer_class = ResidenceRegistrationOutputSerializer
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.residence_registrations(user=self.request.user)
+
+    def get_object(self) -> ResidenceRegistration:
+        try:
+            return self.get_queryset().get(pk=int(self.kwargs["pk"]))
+        except (ResidenceRegistration.DoesNotExist, ValueError) as exc:
+            raise Http404 from exc
+
+    def list(self, request: Request) -> Response:
+        registrations = self.get_queryset()
+        if (current := request.query_params.get("current")) in ("true", "false"):
+            registrations = registrations.filter(ended_on__isnull=current == "true")
+        page = self.paginate_queryset(registrations)
+        return self.get_paginated_response(ResidenceRegistrationOutputSerializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(ResidenceRegistrationOutputSerializer(self.get_object()).data)
+
+    @extend_schema(request=ResidenceRegistrationInputSerializer, responses={201: ResidenceRegistrationOutputSerializer})
+    def create(self, request: Request) -> Response:
+        data = ResidenceRegistrationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        try:
+            resident = selectors.resident_get(user=request.user, pk=values.pop("resident"))
+        except Resident.DoesNotExist as exc:
+            raise DomainError("resident_not_found", _("找不到这位居民。"), field="resident") from exc
+        registration = services.residence_register(
+            actor=request.user, resident=resident, ip=client_ip(request), **values
+        )
+        return Response(ResidenceRegistrationOutputSerializer(registration).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ResidenceEndInputSerializer, responses=ResidenceRegistrationOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request: Request, pk: str) -> Response:
+        """Deregister: the resident no longer lives there."""
+        data = ResidenceEndInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        registration = services.residence_end(
+            actor=request.user, registration=self.get_object(), ended_on=data.validated_data["ended_on"],
+            reason=data.validated_data.get("reason", ""), ip=client_ip(request),
+        )  # fmt: skip
+        return Response(ResidenceRegistrationOutputSerializer(registration).data)
