@@ -404,6 +404,8 @@ class Case(models.Model):
             models.Index(fields=["case_type", "status", "due_at"], name="case_type_queue"),
             models.Index(fields=["status", "due_at"], name="case_status_due"),
             models.Index(fields=["applicant", "-id"], name="case_applicant_newest"),
+            # Any status by deadline ("全部" in the console): no sort of a street's whole history.
+            models.Index(fields=["due_at", "id"], name="case_due"),
             # The default queue: pending cases by deadline, whatever the street (the street list is short).
             models.Index(
                 fields=["due_at", "id"], name="case_pending_due", condition=Q(status__in=CASE_PENDING_STATUSES)

@@ -1,0 +1,707 @@
+"""Benchmarks of the caseworker console and the reminder sweep against their floor on the same machine.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/yuean_bench .venv/bin/python bench/run.py [--write-doc]
+
+Seed first with bench/load.py. Every operation is timed as the median of ``--runs`` runs after
+``--warmup`` runs, and compared with its floor: the raw SQL that fetches the same rows through a plain
+psycopg2 connection, and a bare Django view for the framework's own cost. Pages are requested through
+Django's test Client as a seeded caseworker (force_login). Every loop is bounded by a run count and a time
+budget. An index proposed for what is still slow (PROPOSED) is tried on the app's own statement in a
+transaction that is rolled back; ``--with-proposed`` builds it for the whole run and drops it at the end.
+``--write-doc`` replaces the generated block of docs/PERFORMANCE.md with the numbers of this run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (  # the project root is on the path now
+    BENCH_CASE_TYPE,
+    CASEWORKER_PREFIX,
+    ROOT,
+    bench_case_type_register,
+    django_setup,
+)
+
+DOC = ROOT / "docs" / "PERFORMANCE.md"
+BEGIN, END = "<!-- bench:results:begin -->", "<!-- bench:results:end -->"
+PENDING = ("submitted", "resubmitted")
+
+
+@dataclass
+class Result:
+    name: str
+    target_ms: float | None
+    django: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    floor: list[float] = field(default_factory=list)
+    queries: int | None = None
+    note: str = ""
+
+    @property
+    def django_ms(self) -> float | None:
+        return statistics.median(self.django) if self.django else None
+
+    @property
+    def cpu_ms(self) -> float | None:
+        return statistics.median(self.cpu) if self.cpu else None
+
+    @property
+    def floor_ms(self) -> float | None:
+        return statistics.median(self.floor) if self.floor else None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.django_ms is None or not self.floor_ms:
+            return None
+        return self.django_ms / self.floor_ms
+
+    @property
+    def passed(self) -> bool | None:
+        if self.target_ms is None or self.django_ms is None:
+            return None
+        return self.django_ms <= self.target_ms
+
+
+def timed(
+    fn: Callable[[], object], *, runs: int, warmup: int, budget_s: float, cpu: list[float] | None = None
+) -> list[float]:
+    """Milliseconds of ``runs`` calls after ``warmup`` calls; stops early when the budget is spent.
+
+    With ``cpu``, also collects the CPU time of this process per call (Python's share, without the
+    database's, and without the time spent waiting for a core on a busy machine).
+    """
+    deadline = time.perf_counter() + budget_s
+    for _ in range(warmup):
+        fn()
+        if time.perf_counter() > deadline:
+            break
+    samples = []
+    for _ in range(runs):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+        if cpu is not None:
+            cpu.append((time.process_time() - start_cpu) * 1000)
+        if time.perf_counter() > deadline:
+            break
+    return samples
+
+
+def timed_pair(
+    django: Callable[[], object],
+    floor: Callable[[], object],
+    *,
+    runs: int,
+    warmup: int,
+    budget_s: float,
+    cpu: list[float],
+    before: Callable[[], object] | None = None,
+) -> tuple[list[float], list[float]]:
+    """Like ``timed`` for an operation and its floor, alternating them, so that both meet the same load on a
+    shared machine. ``before`` runs (untimed) before each call of ``django``."""
+    deadline = time.perf_counter() + budget_s
+    for _ in range(warmup):
+        if before:
+            before()
+        django()
+        floor()
+    django_ms, floor_ms = [], []
+    for _ in range(runs):
+        if before:
+            before()
+        start, start_cpu = time.perf_counter(), time.process_time()
+        django()
+        django_ms.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+        start = time.perf_counter()
+        floor()
+        floor_ms.append((time.perf_counter() - start) * 1000)
+        if time.perf_counter() > deadline:
+            break
+    return django_ms, floor_ms
+
+
+def fmt_ms(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.1f}" if value < 1000 else f"{value:,.0f}"
+
+
+# --- the floor: a plain psycopg2 connection -------------------------------------------------------------
+
+
+class Floor:
+    def __init__(self) -> None:
+        import psycopg2
+        from django.db import connection
+
+        self.conn = psycopg2.connect(**connection.get_connection_params())
+        self.conn.autocommit = True
+        with self.conn.cursor() as cursor:
+            cursor.execute("SET statement_timeout = '60s'")
+
+    def connect_once(self) -> None:
+        import psycopg2
+        from django.db import connection
+
+        psycopg2.connect(**connection.get_connection_params()).close()
+
+    def rows(self, sql: str, params: list | dict | None = None) -> list[tuple]:
+        with self.conn.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def execute(self, statements: list[str]) -> None:
+        with self.conn.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+    def query(self, sql: str, params: list | dict | None = None) -> Callable[[], object]:
+        return lambda: self.rows(sql, params)
+
+    @contextlib.contextmanager
+    def experiment(self, ddl: list[str]) -> Iterator[None]:
+        """Run the block with these statements applied in a transaction that is then rolled back."""
+        self.conn.autocommit = False
+        try:
+            with self.conn.cursor() as cursor:
+                for statement in ddl:
+                    cursor.execute(statement)
+            yield
+        finally:
+            self.conn.rollback()
+            self.conn.autocommit = True
+
+    def explain(self, sql: str, params: list | dict | None = None) -> str:
+        """EXPLAIN ANALYZE; without params the SQL is run as it is (a captured query may hold a '%')."""
+        with self.conn.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def plan_summary(plan: str) -> str:
+    """The scans a plan uses and its execution time, on one line."""
+    scans = []
+    for match in re.finditer(
+        r"(Index Only Scan(?: Backward)? using \S+|Index Scan(?: Backward)? using \S+|Bitmap Index Scan on \S+"
+        r"|Seq Scan on \S+|Parallel Seq Scan on \S+)",
+        plan,
+    ):
+        if match.group(1) not in scans:
+            scans.append(match.group(1))
+    executed = re.search(r"Execution Time: ([\d.]+) ms", plan)
+    return f"{'; '.join(scans) or 'no scan'} — {executed.group(1) if executed else '?'} ms"
+
+
+# --- fixtures --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    caseworker_id: int
+    username: str
+    streets: list[int]
+    id_number: str
+    resident_name: str
+    name_prefix: str
+    surname: str
+    counts: dict[str, int]
+
+
+def sample_pick(floor: Floor) -> Sample:
+    from residents.pii import id_number_decrypt
+
+    cw = floor.rows(
+        """SELECT u.id, u.username, array_agg(j.street_id ORDER BY j.street_id)
+             FROM accounts_user u JOIN residents_jurisdiction j ON j.caseworker_id = u.id
+            WHERE u.username LIKE %s GROUP BY u.id, u.username HAVING count(*) = 2 ORDER BY u.username LIMIT 1""",
+        [CASEWORKER_PREFIX + "%"],
+    )
+    if not cw:
+        raise SystemExit("no seeded caseworker: run bench/load.py first")
+    caseworker_id, username, streets = cw[0]
+    resident = floor.rows(
+        """SELECT r.id_number_ciphertext, r.name FROM residents_case c
+             JOIN residents_resident r ON r.id = c.applicant_id
+            WHERE c.street_id = ANY(%s) AND c.case_type = %s ORDER BY c.id LIMIT 1 OFFSET 777""",
+        [streets, BENCH_CASE_TYPE],
+    )
+    if not resident:
+        raise SystemExit("no seeded case in the caseworker's streets: run bench/load.py first")
+    ciphertext, name = resident[0]
+    counts = dict(
+        zip(
+            ["residents", "cases", "pending", "cases in the caseworker's streets", "pending in them"],
+            floor.rows(
+                """SELECT (SELECT count(*) FROM residents_resident),
+                          (SELECT count(*) FROM residents_case),
+                          (SELECT count(*) FROM residents_case WHERE status = ANY(%s)),
+                          (SELECT count(*) FROM residents_case WHERE street_id = ANY(%s)),
+                          (SELECT count(*) FROM residents_case WHERE status = ANY(%s) AND street_id = ANY(%s))""",
+                [list(PENDING), streets, list(PENDING), streets],
+            )[0],
+            strict=True,
+        )
+    )
+    # The commonest surname (the worst case of a prefix search), from a 1% sample of the table.
+    surname = floor.rows(
+        "SELECT left(name, 1) FROM residents_resident TABLESAMPLE SYSTEM (1) GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+    )[0][0]
+    return Sample(caseworker_id, username, streets, id_number_decrypt(ciphertext), name, name[:2], surname, counts)
+
+
+# --- SQL of the floor ------------------------------------------------------------------------------------
+
+CASE_COLUMNS = """c.*, r.id, r.name, r.id_number_masked, r.street_id, r.user_id, s.id, s.name, s.code,
+                  u.id, u.username"""
+CASE_JOINS = """FROM residents_case c JOIN residents_resident r ON r.id = c.applicant_id
+                LEFT JOIN residents_region s ON s.id = c.street_id
+                LEFT JOIN accounts_user u ON u.id = c.assigned_to_id"""
+# The floor reads the caseworker's streets first (one indexed read of a few rows, as the app now does too),
+# so that the planner sees them; with "IN (SELECT street_id ...)" it plans blind and scans the table.
+QUEUE_SQL = f"""SELECT {CASE_COLUMNS} {CASE_JOINS}
+    WHERE c.street_id = ANY(%s) AND c.status = ANY(%s)
+    ORDER BY c.due_at ASC NULLS LAST, c.id LIMIT 50"""
+QUEUE_ALL_SQL = f"""SELECT {CASE_COLUMNS} {CASE_JOINS}
+    WHERE c.street_id = ANY(%s)
+    ORDER BY c.due_at ASC NULLS LAST, c.id LIMIT 50"""
+CASE_BY_ID_SQL = f"""SELECT {CASE_COLUMNS} {CASE_JOINS}
+    WHERE r.id_number_hash = %s AND c.street_id = ANY(%s)
+    ORDER BY c.due_at ASC NULLS LAST, c.id LIMIT 50"""
+MY_CASES_SQL = """SELECT c.reference, c.*, r.name
+    FROM residents_case c JOIN residents_resident r ON r.id = c.applicant_id
+    WHERE c.applicant_id = ANY(%s) ORDER BY c.id DESC LIMIT 31"""
+RESIDENT_COLUMNS = "r.*, m.id, m.name, s.id, s.name"
+RESIDENT_JOINS = """FROM residents_resident r LEFT JOIN residents_region m ON m.id = r.community_id
+                    LEFT JOIN residents_region s ON s.id = r.street_id"""
+RESIDENT_BY_ID_SQL = f"""SELECT {RESIDENT_COLUMNS} {RESIDENT_JOINS}
+    WHERE r.id_number_hash = %s AND r.street_id = ANY(%s)"""
+RESIDENT_BY_NAME_SQL = f"""SELECT {RESIDENT_COLUMNS} {RESIDENT_JOINS}
+    WHERE r.name LIKE %s AND r.street_id = ANY(%s)
+    ORDER BY r.id DESC LIMIT 50"""
+# Indexes proposed in docs/PERFORMANCE.md ("Still slow"): the page, the statement of it to try (the first
+# captured query starting so), and the DDL. Tried on the statement as the app sends it, with the index built
+# in a transaction that is rolled back; with --with-proposed the indexes are built for the whole run (so that
+# the pages use them) and dropped at the end.
+PROPOSED = [
+    (
+        "queue, all statuses",
+        'SELECT "residents_case"."id"',
+        ["CREATE INDEX bench_proposed_case_due ON residents_case (due_at, id)"],
+    ),
+]
+PROPOSED_DROP = ["DROP INDEX IF EXISTS bench_proposed_case_due"]
+DIGEST_SQL = """SELECT j.caseworker_id, sum(d.overdue), sum(d.due_soon)
+    FROM (SELECT street_id, count(*) FILTER (WHERE due_at < %(start)s) AS overdue,
+                 count(*) FILTER (WHERE due_at >= %(start)s) AS due_soon
+            FROM residents_case WHERE status = ANY(%(pending)s) AND due_at < %(until)s GROUP BY street_id) d
+    JOIN residents_jurisdiction j ON j.street_id = d.street_id
+    JOIN accounts_user u ON u.id = j.caseworker_id AND u.is_active
+    GROUP BY j.caseworker_id ORDER BY j.caseworker_id"""
+
+
+# --- the benchmarks --------------------------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        from django.test import Client
+
+        from accounts.models import User
+
+        self.args = args
+        self.floor = Floor()
+        self.sample = sample_pick(self.floor)
+        self.user = User.objects.get(pk=self.sample.caseworker_id)
+        self.client = Client()
+        self.client.force_login(self.user)
+        self.results: list[Result] = []
+        self.queries: dict[str, list[tuple[float, str]]] = {}
+        self.plans: dict[str, str] = {}
+        self.checks: list[str] = []
+        self.evidence_rows: list[tuple[str, float, float]] = []
+
+    def measure(
+        self, fn: Callable[[], object], *, runs: int | None = None, cpu: list[float] | None = None
+    ) -> list[float]:
+        return timed(fn, runs=runs or self.args.runs, warmup=self.args.warmup, budget_s=self.args.budget, cpu=cpu)
+
+    def get(self, url: str, *, follow: bool = False, client=None) -> Callable[[], bytes]:  # type: ignore[no-untyped-def]
+        """One GET through the test Client (following the app's redirects when asked); must end in a 200."""
+        client = client or self.client
+
+        def once() -> bytes:
+            response = client.get(url, follow=follow)
+            if response.status_code != 200 or (follow and not response.redirect_chain):
+                raise SystemExit(f"GET {url} answered {response.status_code} {getattr(response, 'redirect_chain', '')}")
+            return response.content
+
+        return once
+
+    def explain_sql(self, sql: str) -> str:
+        """A captured statement and its plan."""
+        return f"-- {sql}\n{self.floor.explain(sql)}"
+
+    def count_queries(self, name: str, fn: Callable[[], object]) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            fn()
+        self.queries[name] = [(float(q["time"]), q["sql"]) for q in captured.captured_queries]
+        return len(captured.captured_queries)
+
+    def page(
+        self, name: str, url: str, floor_sql: str, params: list, *, target_ms: float | None, ids: str,
+        follow: bool = False, client=None,  # type: ignore[no-untyped-def]
+    ) -> Result:  # fmt: skip
+        """A page against the raw SQL for its rows; checks that both list the same rows.
+
+        ``ids`` names the admin model whose change links identify the rows, or is a regular expression whose
+        group is the row's key (the floor's first column).
+        """
+        once = self.get(url, follow=follow, client=client)
+        result = Result(name, target_ms)
+        result.queries = self.count_queries(name, once)
+        html = once().decode()
+        link = rf"/admin/residents/{ids}/(\d+)/change/" if ids.isidentifier() else ids
+        page_ids = list(dict.fromkeys(re.findall(link, html)))
+        floor_ids = [str(row[0]) for row in self.floor.rows(floor_sql, params)]
+        same = page_ids == floor_ids
+        result.note = f"{len(page_ids)} rows{'' if same else f' (floor: {len(floor_ids)}, different rows)'}"
+        self.checks.append(f"{name}: page rows {'=' if same else '≠'} floor rows ({len(page_ids)}/{len(floor_ids)})")
+        result.django, result.floor = timed_pair(
+            once, self.floor.query(floor_sql, params), runs=self.args.runs, warmup=self.args.warmup,
+            budget_s=self.args.budget, cpu=result.cpu,
+        )  # fmt: skip
+        self.plans[f"{name} — floor SQL"] = self.floor.explain(floor_sql, params)
+        slowest = max(self.queries[name], key=lambda q: q[0])
+        self.plans[f"{name} — slowest ORM query ({slowest[0] * 1000:.1f} ms)"] = self.explain_sql(slowest[1])
+        return result
+
+    def run(self) -> None:
+        from django.test import override_settings
+
+        s = self.sample
+        pending = list(PENDING)
+        print(f"caseworker {s.username} (streets {s.streets}); {s.counts}", flush=True)
+
+        # Framework floor: a bare view, anonymous and as the logged-in caseworker.
+        with override_settings(ROOT_URLCONF="bench.floor_urls"):
+            for name, url in [("bare Django view (anonymous)", "/bench/bare/"),
+                              ("bare Django view (session + user)", "/bench/bare-user/")]:  # fmt: skip
+                result = Result(name, None)
+                result.queries = self.count_queries(name, self.get(url))
+                result.django = self.measure(self.get(url), cpu=result.cpu)
+                self.results.append(result)
+                self._print(result)
+        # What a request pays first when it opens a connection: with DEBUG off, CONN_MAX_AGE defaults to 60 s,
+        # so a process pays it about once a minute; with DATABASE_CONN_MAX_AGE=0, on every request. (The test
+        # Client keeps its connection whatever the setting, so the pages below never pay it.)
+        connect = Result("new database connection (127.0.0.1)", None)
+        connect.floor = self.measure(self.floor.connect_once)
+        self.results.append(connect)
+        self._print(connect)
+
+        # The queue: pending cases by default (StatusFilter, as "?status=pending"), one status, or every status.
+        self._add(
+            self.page(
+                "queue 我的待办 (default page: pending)", "/admin/residents/case/", QUEUE_SQL, [s.streets, pending],
+                target_ms=300, ids="case",
+            )
+        )  # fmt: skip
+        self._add(
+            self.page(
+                "queue, status = submitted", "/admin/residents/case/?status=submitted", QUEUE_SQL,
+                [s.streets, ["submitted"]], target_ms=300, ids="case",
+            )
+        )  # fmt: skip
+        self._add(
+            self.page(
+                "queue, all statuses", "/admin/residents/case/?status=all", QUEUE_ALL_SQL, [s.streets],
+                target_ms=300, ids="case",
+            )
+        )  # fmt: skip
+        from residents.pii import id_number_hash
+
+        digest = id_number_hash(s.id_number)
+        self._add(
+            self.page(
+                "residents: search by ID number ¹", f"/admin/residents/resident/?q={s.id_number}",
+                RESIDENT_BY_ID_SQL, [digest, s.streets], target_ms=100, ids="resident", follow=True,
+            )
+        )  # fmt: skip
+        self._add(
+            self.page(
+                "cases: search by applicant ID number ¹", f"/admin/residents/case/?q={s.id_number}", CASE_BY_ID_SQL,
+                [digest, s.streets], target_ms=100, ids="case", follow=True,
+            )
+        )  # fmt: skip
+        self._add(
+            self.page(
+                f"residents: name prefix “{s.name_prefix}”", f"/admin/residents/resident/?q={s.name_prefix}",
+                RESIDENT_BY_NAME_SQL, [s.name_prefix + "%", s.streets], target_ms=100, ids="resident",
+            )
+        )  # fmt: skip
+        self._add(
+            self.page(
+                f"residents: commonest surname “{s.surname}”", f"/admin/residents/resident/?q={s.surname}",
+                RESIDENT_BY_NAME_SQL, [s.surname + "%", s.streets], target_ms=100, ids="resident",
+            )
+        )  # fmt: skip
+        self._add(self.my_cases())
+        self._add(self.sweep())
+        if not self.args.no_evidence and not self.args.with_proposed:
+            print("app SQL without and with the proposed indexes (raw connection):", flush=True)
+            self.evidence()
+
+    def my_cases(self) -> Result:
+        """我的申请 as a resident with a child: the page every applicant opens."""
+        from django.test import Client
+        from django.urls import reverse
+
+        from accounts.models import User
+        from bench.common import resident_login_ensure
+
+        user_id, family = resident_login_ensure()
+        client = Client()
+        client.force_login(User.objects.get(pk=user_id))
+        url = reverse("residents:case_list")
+        try:
+            return self.page(
+                "我的申请 (a resident and their child)", url, MY_CASES_SQL, [family], target_ms=None,
+                ids=rf'href="{re.escape(url)}([A-Z]{{2}}\d+)/"', client=client,
+            )  # fmt: skip
+        finally:
+            client.logout()
+
+    def evidence(self) -> None:
+        """The statements for which an index is proposed (PROPOSED) as the app sends them, without and with the
+        index (docs/PERFORMANCE.md). Measured here; nothing in the app is changed."""
+        runs = max(3, self.args.runs // 3)
+        for page, prefix, ddl in PROPOSED:
+            sql = next((sql for _, sql in self.queries.get(page, []) if sql.startswith(prefix)), None)
+            if sql is None:
+                continue
+            now = statistics.median(self.measure(self.floor.query(sql), runs=runs))
+            with self.floor.experiment([*ddl, "ANALYZE residents_case", "ANALYZE residents_resident"]):
+                then = statistics.median(self.measure(self.floor.query(sql), runs=runs))
+                self.plans[f"proposed: {page} — its rows with the proposed index"] = self.explain_sql(sql)
+            label = f"{page}: its rows"
+            self.evidence_rows.append((label, now, then))
+            print(f"  {label:<48} app {fmt_ms(now):>8} ms  with the index {fmt_ms(then):>7} ms", flush=True)
+
+    def sweep(self) -> Result:
+        from django.utils import timezone
+
+        from notifications.models import Notification, Reminder
+        from notifications.reminders import sweeps_run
+        from residents.reminders import DUE_SOON
+
+        today = timezone.localdate()
+
+        def clean() -> None:
+            keys = Notification.objects.filter(
+                dedupe_key__startswith="reminder:case_digest:", dedupe_key__endswith=f":{today.isoformat()}"
+            )
+            keys.delete()  # with their deliveries
+            Reminder.objects.filter(kind="case_digest", due_date=today).delete()
+
+        issued: list[int] = []
+
+        def once() -> None:
+            issued.append(sweeps_run(today, only="case_digest")["case_digest"])
+
+        result = Result("reminder sweep case_digest", 10_000)
+        start = timezone.make_aware(datetime.datetime.combine(today, datetime.time(7, 0)))
+        params = {"start": start, "until": start + DUE_SOON, "pending": list(PENDING)}
+        floor_rows = self.floor.rows(DIGEST_SQL, params)
+        clean()
+        result.queries = self.count_queries(result.name, once)
+        result.django, result.floor = timed_pair(
+            once, self.floor.query(DIGEST_SQL, params), runs=self.args.sweep_runs, warmup=1,
+            budget_s=self.args.budget * 3, cpu=result.cpu, before=clean,
+        )  # fmt: skip
+        clean()
+        result.note = f"{issued[-1]} digests (floor: {len(floor_rows)} caseworkers)"
+        self.plans[f"{result.name} — floor SQL"] = self.floor.explain(DIGEST_SQL, params)
+        slowest = max(self.queries[result.name], key=lambda q: q[0])
+        self.plans[f"{result.name} — slowest ORM query ({slowest[0] * 1000:.1f} ms)"] = self.explain_sql(slowest[1])
+        return result
+
+    def _add(self, result: Result) -> None:
+        self.results.append(result)
+        self._print(result)
+
+    def _print(self, r: Result) -> None:
+        ratio = f"{r.ratio:.1f}×" if r.ratio else "—"
+        verdict = {True: "pass", False: "FAIL", None: ""}[r.passed]
+        print(
+            f"{r.name:<44} django {fmt_ms(r.django_ms):>8} ms (cpu {fmt_ms(r.cpu_ms):>6})  "
+            f"floor {fmt_ms(r.floor_ms):>7} ms  {ratio:>7}  "
+            f"queries {'—' if r.queries is None else r.queries!s:>3}  {verdict}  {r.note}",
+            flush=True,
+        )
+
+
+# --- report ----------------------------------------------------------------------------------------------
+
+
+def report(bench: Bench, args: argparse.Namespace, started: float, load: tuple[float, float, float]) -> str:
+    from django.conf import settings
+
+    bare = next(r for r in bench.results if r.name == "bare Django view (session + user)")
+    lines = [
+        f"Measured {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} at commit {git_commit()}, "
+        f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, "
+        f"DEBUG={settings.DEBUG}; median of {args.runs} runs after {args.warmup} warm-up runs "
+        f"(sweep: {args.sweep_runs} runs). Load average {load[0]:.1f} at start, "
+        f"{os.getloadavg()[0]:.1f} at the end; {time.perf_counter() - started:.0f} s in all."
+        + (
+            " **With the proposed indexes** built for the run (`--with-proposed`): "
+            + "; ".join(s for _, _, ddl in PROPOSED for s in ddl)
+            + "."
+            if args.with_proposed
+            else ""
+        ),
+        "",
+        "Data: "
+        + ", ".join(f"{k} {v:,}" for k, v in bench.sample.counts.items())
+        + f"; caseworker `{bench.sample.username}` covering streets {bench.sample.streets}.",
+        "",
+        "| Operation | Django (ms) | Python CPU (ms) | Floor (ms) | Ratio | Target | Result | Queries | Rows |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---|",
+    ]
+    for r in bench.results:
+        floor = fmt_ms(r.floor_ms) if r.floor else "—"
+        ratio = f"{r.ratio:.1f}×" if r.ratio else "—"
+        target = f"< {r.target_ms:,.0f} ms" if r.target_ms else "—"
+        verdict = {True: "pass", False: "**FAIL**", None: ""}[r.passed]
+        lines.append(
+            f"| {r.name} | {fmt_ms(r.django_ms)} | {fmt_ms(r.cpu_ms)} | {floor} | {ratio} | {target} | {verdict} "
+            f"| {'—' if r.queries is None else r.queries} | {r.note} |"
+        )
+    lines += [
+        "",
+        "¹ `GET ?q=<18-digit number>` answers 302 to `?q=idh:<keyed hash>` (no ID number in URLs); the time and "
+        "the query count are of both requests.",
+        "",
+        f"Bare Django view with session and user: {fmt_ms(bare.django_ms)} ms — the part of every console "
+        "page that is framework, not query.",
+        "",
+        "Checks: " + "; ".join(bench.checks) + ".",
+        "",
+        "Queries per page (each with its time in the captured run):",
+        "",
+    ]
+    for name, queries in bench.queries.items():
+        if name.startswith("bare"):
+            continue
+        lines.append(f"- {name}: {len(queries)} queries, {sum(t for t, _ in queries) * 1000:.1f} ms in the database")
+    if bench.evidence_rows:
+        lines += [
+            "",
+            "Statements for which an index is proposed (docs/PERFORMANCE.md), as the app sends them, without and "
+            "with the index (raw connection, median; the index built in a transaction that is rolled back):",
+            "",
+            "| Statement | Now (ms) | With the index (ms) |",
+            "|---|---:|---:|",
+        ]
+        lines += [f"| {label} | {fmt_ms(now)} | {fmt_ms(then)} |" for label, now, then in bench.evidence_rows]
+    lines += ["", "EXPLAIN (ANALYZE) of the key queries, summarised (scans used — execution time):", ""]
+    lines += [f"- {name}: {plan_summary(plan)}" for name, plan in bench.plans.items()]
+    return "\n".join(lines)
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 — git from PATH
+            cwd=ROOT, capture_output=True, text=True, check=True, timeout=10,
+        )  # fmt: skip
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],  # noqa: S607 — git from PATH
+            cwd=ROOT, capture_output=True, text=True, check=True, timeout=10,
+        ).stdout.strip()  # fmt: skip
+        return out.stdout.strip() + (" with uncommitted changes" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def doc_write(block: str) -> None:
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else f"# Performance\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in text or END not in text:
+        text = f"{text.rstrip()}\n\n{BEGIN}\n{END}\n"
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    DOC.write_text(f"{head}{BEGIN}\n{block}\n{END}{tail}", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=21, help="timed runs per operation (median reported)")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--sweep-runs", type=int, default=11)
+    parser.add_argument("--budget", type=float, default=60.0, help="seconds at most per measured loop")
+    parser.add_argument(
+        "--debug", choices=["on", "off"], default="off", help="DEBUG while measuring (off: as production)"
+    )
+    parser.add_argument("--no-evidence", action="store_true", help="skip timing the statements with the proposed index")
+    parser.add_argument(
+        "--with-proposed", action="store_true", help="build the proposed indexes for the run, drop them at the end"
+    )
+    parser.add_argument("--write-doc", action="store_true", help="write the results into docs/PERFORMANCE.md")
+    parser.add_argument("--plans", type=Path, help="write the full EXPLAIN output to this file")
+    args = parser.parse_args(argv)
+
+    load = os.getloadavg()
+    started = time.perf_counter()
+    django_setup()
+    from django.conf import settings
+
+    # Before the first request, so that templates and the query log follow it. ALLOWED_HOSTS (with
+    # 'testserver') and the demo keys were read with DEBUG on, as the loader used them.
+    settings.DEBUG = args.debug == "on"
+    bench_case_type_register()
+
+    bench = Bench(args)
+    try:
+        if args.with_proposed:
+            bench.floor.execute(
+                [*PROPOSED_DROP, *(s for _, _, ddl in PROPOSED for s in ddl), "ANALYZE residents_case",
+                 "ANALYZE residents_resident"]
+            )  # fmt: skip
+        bench.run()
+    finally:
+        bench.client.logout()
+        if args.with_proposed:
+            bench.floor.execute([*PROPOSED_DROP, "ANALYZE residents_case", "ANALYZE residents_resident"])
+    block = report(bench, args, started, load)
+    print()
+    print(block)
+    if args.plans:
+        args.plans.write_text("\n\n".join(f"== {k}\n{v}" for k, v in bench.plans.items()) + "\n", encoding="utf-8")
+        print(f"\nplans written to {args.plans}")
+    if args.write_doc:
+        doc_write(block)
+        print(f"results written to {DOC.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
