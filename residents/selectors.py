@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from dateutil.relativedelta import relativedelta
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -150,6 +151,8 @@ def case_document_checklist(*, case: Case) -> list[DocumentChecklistItem]:
 
 # 居住证暂行条例 art. 2: half a year of residence, counted from residence registration.
 PERMIT_RESIDENCE_MONTHS = 6
+# 浙江省流动人口居住登记条例 art. 13: a change of address is reported within ten days of moving.
+ADDRESS_CHANGE_DAYS = 10
 
 
 def residence_registrations(*, user: User) -> QuerySet[ResidenceRegistration]:
@@ -163,6 +166,12 @@ def residence_history(*, resident: Resident) -> list[ResidenceRegistration]:
         .select_related("community", "street")
         .order_by("-started_on", "-id")
     )
+
+
+def residence_change_reported_late(registration: ResidenceRegistration) -> bool:
+    """Whether this registration was a change of address reported more than ten days after the move."""
+    late = (timezone.localdate(registration.registered_at) - registration.started_on).days > ADDRESS_CHANGE_DAYS
+    return late and ResidenceRegistration.objects.filter(resident_id=registration.resident_id).count() > 1
 
 
 def residence_current(*, resident: Resident) -> ResidenceRegistration | None:

@@ -256,9 +256,6 @@ def case_document_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- residence registration ---------------------------------------------------------------------------
 
-ADDRESS_CHANGE_DAYS = 10  # 浙江条例 art. 13: report a change of address within ten days
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def residence(request: HttpRequest) -> HttpResponse:
@@ -278,8 +275,7 @@ def residence(request: HttpRequest) -> HttpResponse:
             form_add_domain_error(form, error)
         else:
             messages.success(request, _("居住登记已办理：%(address)s。") % {"address": registration.address})
-            late = (timezone.localdate() - registration.started_on).days > ADDRESS_CHANGE_DAYS
-            if late and len(selectors.residence_history(resident=resident)) > 1:
+            if selectors.residence_change_reported_late(registration):
                 messages.warning(request, _("按规定，搬家后应在 10 日内变更居住登记。这次已为您登记，以后请及时申报。"))
             return redirect("residents:residence")
     history = selectors.residence_history(resident=resident)
