@@ -24,7 +24,8 @@ COPY . .
 RUN DJANGO_DEBUG=false \
     DJANGO_SECRET_KEY=build-only-collectstatic-not-a-secret-0123456789abcdefghijklmnop \
     YUEAN_PII_KEYS=YnVpbGQtb25seS1jb2xsZWN0c3RhdGljLWtleS0wMDA= \
-    YUEAN_PII_HASH_KEY=build-only-collectstatic \
+    YUEAN_PII_HASH_KEY=build-only-collectstatic-hash-key-not-a-secret \
+    DJANGO_ALLOWED_HOSTS=build.invalid \
     python manage.py collectstatic --no-input \
     && mkdir -p "$YUEAN_PRIVATE_MEDIA_ROOT" \
     && chown -R yuean:yuean "$YUEAN_PRIVATE_MEDIA_ROOT"
