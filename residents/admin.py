@@ -15,13 +15,14 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.permissions import is_administrator
 from yuean.errors import DomainError
 from yuean.paginators import EstimatedCountPaginator
 
 from . import selectors, services
 from .admin_search import PersonSearchMixin
 from .choices import RegionKind
-from .models import AuditEvent, Caseworker, Jurisdiction, Region, ResidenceRegistration, Resident
+from .models import AuditEvent, Caseworker, Jurisdiction, PermitType, Region, ResidenceRegistration, Resident
 
 
 class ArchivedFilter(admin.SimpleListFilter):
@@ -308,3 +309,29 @@ class ResidenceRegistrationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: ResidenceRegistration | None = None) -> bool:
         return False
+
+
+@admin.register(PermitType)
+class PermitTypeAdmin(admin.ModelAdmin):
+    """Administrators keep the permit types and their document checklists (shown to applicants as is)."""
+
+    list_display = ["name_zh", "basis", "exempt_from_residence_rule", "is_active", "sort_order"]
+    list_editable = ["is_active", "sort_order"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: PermitType | None = None) -> bool:
+        return is_administrator(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: PermitType | None = None) -> bool:
+        return is_administrator(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: PermitType | None = None) -> bool:
+        return False  # retire a type with "受理中" off; permits already issued keep pointing at it
+
+    def get_readonly_fields(self, request: HttpRequest, obj: PermitType | None = None) -> list[str]:
+        return ["key"] if obj else []

@@ -39,6 +39,15 @@ class RegistrationBasis(models.TextChoices):
     RELATIVE = "relative", _("投靠亲友")
 
 
+class PermitBasis(models.TextChoices):
+    """The grounds for a residence permit besides half a year of residence (居住证暂行条例 art. 2)."""
+
+    EMPLOYMENT = "employment", _("稳定就业")
+    RESIDENCE = "residence", _("稳定住所")
+    STUDY = "study", _("连续就读")
+    TALENT = "talent", _("人才引进")
+
+
 class AuditEventType(models.TextChoices):
     RESIDENT_CREATED = "resident.created", _("建立居民档案")
     RESIDENT_UPDATED = "resident.updated", _("修改居民档案")

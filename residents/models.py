@@ -20,6 +20,7 @@ from .choices import (
     Education,
     Gender,
     GuardianRelation,
+    PermitBasis,
     RegionKind,
     RegistrationBasis,
 )
@@ -516,3 +517,31 @@ class ResidenceRegistration(models.Model):
     @property
     def is_current(self) -> bool:
         return self.ended_on is None
+
+
+class PermitType(models.Model):
+    """A kind of residence permit the district issues, with what it asks for. Administrators edit these
+    (the district's own table is not published); the defaults come from migration 0007.
+
+    ``documents`` lists {"key", "label_zh", "label_en", "required"}; ``exempt_from_residence_rule`` lets a
+    type (talent) be applied for before half a year of registered residence.
+    """
+
+    key = models.SlugField(_("标识"), max_length=40, unique=True)
+    name_zh = models.CharField(_("名称（中文）"), max_length=60)
+    name_en = models.CharField(_("名称（英文）"), max_length=100)
+    basis = models.CharField(_("申领条件"), max_length=16, choices=PermitBasis.choices)
+    description_zh = models.CharField(_("说明（中文）"), max_length=300, blank=True)
+    description_en = models.CharField(_("说明（英文）"), max_length=300, blank=True)
+    exempt_from_residence_rule = models.BooleanField(_("不受居住满半年限制"), default=False)
+    documents = models.JSONField(_("所需材料"), default=list)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("受理中"), default=True)
+
+    class Meta:
+        verbose_name = _("居住证类型")
+        verbose_name_plural = _("居住证类型")
+        ordering = ["sort_order", "key"]
+
+    def __str__(self) -> str:
+        return self.name_zh

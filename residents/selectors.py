@@ -15,7 +15,7 @@ from accounts.models import User
 
 from .casetypes import OTHER_DOCUMENT, case_type_get
 from .choices import RegionKind
-from .models import AuditEvent, Case, CaseDocument, GuardianLink, Region, ResidenceRegistration, Resident
+from .models import AuditEvent, Case, CaseDocument, GuardianLink, PermitType, Region, ResidenceRegistration, Resident
 
 
 def resident_list(*, user: User) -> QuerySet[Resident]:
@@ -202,3 +202,8 @@ def permit_eligible_from(history: list[ResidenceRegistration]) -> datetime.date 
     """The first day the residence condition of a residence permit is met (half a year of registration)."""
     since = residence_continuous_since(history)
     return since + relativedelta(months=PERMIT_RESIDENCE_MONTHS) if since else None
+
+
+def permit_types_offered() -> QuerySet[PermitType]:
+    """The permit types open to applications, as published (public: they describe services, not people)."""
+    return PermitType.objects.filter(is_active=True)

@@ -256,6 +256,7 @@ def case_document_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- residence registration ---------------------------------------------------------------------------
 
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def residence(request: HttpRequest) -> HttpResponse:
@@ -288,6 +289,7 @@ def residence(request: HttpRequest) -> HttpResponse:
         "today": timezone.localdate(),
         "form": form,
         "end_form": ResidenceEndForm(initial={"ended_on": timezone.localdate()}),
+        "permit_types": selectors.permit_types_offered(),
     }
     return render(request, "residents/residence.html", context)
 

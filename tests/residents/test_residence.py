@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from residents import selectors, services
 from residents.choices import AuditEventType
-from residents.models import AuditEvent, ResidenceRegistration, Resident
+from residents.models import AuditEvent, PermitType, ResidenceRegistration, Resident
 from yuean.errors import DomainError
 
 from ..conftest import api_as
@@ -382,3 +382,49 @@ def test_the_console_lists_registrations_of_the_caseworkers_streets_only(client,
 
     assert response.status_code == 200
     assert registration.address not in response.content.decode()
+
+
+# --- permit types: published with their documents --------------------------------------------------------
+
+
+def test_the_default_permit_types_cover_the_three_grounds_and_a_talent_type():
+    types = {t.key: t for t in selectors.permit_types_offered()}
+
+    assert set(types) == {"employment", "residence", "study", "talent"}
+    assert [k for k, t in types.items() if t.exempt_from_residence_rule] == ["talent"]
+    assert all(any(d["key"] == "id_card" for d in t.documents) for t in types.values())
+
+
+def test_the_residence_page_lists_each_permit_type_with_its_documents(client, resident):
+    client.force_login(resident.user)
+
+    page = client.get(reverse("residents:residence")).content.decode()
+
+    assert "就业类居住证" in page and "劳动合同、营业执照或单位就业证明" in page
+    assert "人才类居住证" in page and "不受居住满半年限制" in page
+
+
+def test_a_retired_permit_type_is_no_longer_offered(client, resident):
+    PermitType.objects.filter(key="study").update(is_active=False)
+    client.force_login(resident.user)
+
+    assert "就读类居住证" not in client.get(reverse("residents:residence")).content.decode()
+
+
+def test_only_administrators_edit_permit_types(client, caseworker, administrator):
+    url = "/admin/residents/permittype/"
+    client.force_login(caseworker)
+    assert client.get(url).status_code == 403
+
+    client.force_login(administrator)
+    talent = PermitType.objects.get(key="talent")
+    response = client.post(
+        f"{url}{talent.pk}/change/",
+        {"name_zh": "高层次人才居住证", "name_en": talent.name_en, "basis": "talent", "description_zh": "",
+         "description_en": "", "exempt_from_residence_rule": "on", "documents": '[{"key": "id_card", '
+         '"label_zh": "身份证", "label_en": "ID card", "required": true}]', "sort_order": 4, "is_active": "on"},
+    )  # fmt: skip
+
+    assert response.status_code == 302
+    talent.refresh_from_db()
+    assert talent.name_zh == "高层次人才居住证" and talent.key == "talent"
