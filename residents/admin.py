@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.network import client_ip
 from accounts.permissions import is_administrator
 from yuean.errors import DomainError
 from yuean.paginators import EstimatedCountPaginator
@@ -154,9 +155,7 @@ class ResidentAdmin(PersonSearchMixin, admin.ModelAdmin):
             return redirect("admin:residents_resident_change", pk)
         resident = self._get_visible(request, pk)
         try:
-            plaintext = services.resident_id_number_reveal(
-                actor=request.user, resident=resident, ip=request.META.get("REMOTE_ADDR")
-            )
+            plaintext = services.resident_id_number_reveal(actor=request.user, resident=resident, ip=client_ip(request))
         except DomainError as error:
             raise PermissionDenied(str(error.message)) from error
         response = TemplateResponse(
@@ -175,7 +174,7 @@ class ResidentAdmin(PersonSearchMixin, admin.ModelAdmin):
             try:
                 services.resident_archive(
                     actor=request.user, resident=resident, reason=form.cleaned_data["reason"],
-                    ip=request.META.get("REMOTE_ADDR"),
+                    ip=client_ip(request),
                 )  # fmt: skip
                 messages.success(request, _("档案已归档。"))
                 return redirect("admin:residents_resident_change", pk)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.network import client_ip
 from yuean.errors import DomainError
 from yuean.paginators import EstimatedCountPaginator
 
@@ -253,7 +254,7 @@ class CaseAdmin(PersonSearchMixin, admin.ModelAdmin):
     @admin.action(description=_("批准所选申请"))
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
         self._each(
-            request, queryset, lambda c: services.case_approve(actor=request.user, case=c, ip=_ip(request)),
+            request, queryset, lambda c: services.case_approve(actor=request.user, case=c, ip=client_ip(request)),
             _("已批准 %(n)s 件。"),
         )  # fmt: skip
 
@@ -266,7 +267,7 @@ class CaseAdmin(PersonSearchMixin, admin.ModelAdmin):
             try:
                 n = services.case_reassign_bulk(
                     actor=request.user, case_ids=[c.pk for c in cases], assignee=form.cleaned_data["assignee"],
-                    ip=_ip(request),
+                    ip=client_ip(request),
                 )  # fmt: skip
                 self.message_user(request, _("已分派 %(n)s 件。") % {"n": n}, messages.SUCCESS)
                 return None
@@ -291,7 +292,7 @@ class CaseAdmin(PersonSearchMixin, admin.ModelAdmin):
         if request.method != "POST":
             return redirect("admin:residents_case_change", pk)
         case = self._case_or_404(request, pk)
-        ip = _ip(request)
+        ip = client_ip(request)
         try:
             if what == "take":
                 services.case_assign(actor=request.user, case=case, assignee=request.user, ip=ip)
@@ -315,7 +316,3 @@ class CaseAdmin(PersonSearchMixin, admin.ModelAdmin):
         else:
             messages.success(request, done)
         return HttpResponseRedirect(reverse("admin:residents_case_change", args=[pk]))
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")

@@ -54,7 +54,15 @@ ADULT_AGE = 18
 PROFILE_FIELDS = ("name", "phone", "hukou_address", "education", "community", "address", "arrival_date")
 
 
-def audit_record(
+def audit_record(**fields: Any) -> AuditEvent:
+    """Append one audit row (see audit_event). Called by the service that makes the change, inside its
+    transaction."""
+    event = audit_event(**fields)
+    event.save()
+    return event
+
+
+def audit_event(
     *,
     actor: User | None,
     subject: Resident | None,
@@ -65,8 +73,8 @@ def audit_record(
     reason: str = "",
     ip: str | None = None,
 ) -> AuditEvent:
-    """Append one audit row. Called by the service that makes the change, inside its transaction."""
-    return AuditEvent.objects.create(
+    """An audit row, not yet saved: services that change many rows at once write them with bulk_create."""
+    return AuditEvent(
         actor=actor if actor is not None and actor.is_authenticated else None,
         subject=subject,
         event_type=event_type,
@@ -596,13 +604,11 @@ def case_reassign_bulk(*, actor: User, case_ids: list[int], assignee: User, ip: 
             field="assignee",
         )  # fmt: skip
     Case.objects.filter(pk__in=[c.pk for c in cases]).update(assigned_to=assignee, updated_at=timezone.now())
-    content_type = ContentType.objects.get_for_model(Case)
     AuditEvent.objects.bulk_create(
         [
-            AuditEvent(
-                actor=actor, subject=c.applicant, event_type=AuditEventType.CASE_ASSIGNED,
-                content_type=content_type, object_id=str(c.pk), old_values={"assigned_to": c.assigned_to_id},
-                new_values={"assigned_to": assignee.pk}, ip_address=ip,
+            audit_event(
+                actor=actor, subject=c.applicant, event_type=AuditEventType.CASE_ASSIGNED, obj=c,
+                old={"assigned_to": c.assigned_to_id}, new={"assigned_to": assignee.pk}, ip=ip,
             )
             for c in cases
         ]

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
+from accounts.network import client_ip
 from accounts.phones import phone_display
-from notifications.selectors import notification_unread_count
 from yuean.errors import DomainError, form_add_domain_error
 
 from . import selectors, services
@@ -28,10 +28,6 @@ from .forms import (
     WithdrawForm,
 )
 from .models import Case, CaseDocument, ResidenceRegistration
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -51,7 +47,6 @@ def mine(request: HttpRequest) -> HttpResponse:
         "children": selectors.resident_children(guardian=resident) if resident else [],
         "current_registration": selectors.residence_current(resident=resident) if resident else None,
         "open_services": services_open_to(resident),
-        "unread": notification_unread_count(request.user),
     }
     return render(request, "residents/mine.html", context)
 
@@ -68,10 +63,12 @@ def profile(request: HttpRequest) -> HttpResponse:
             data = dict(form.cleaned_data)
             try:
                 if resident is None:
-                    services.resident_profile_create(actor=request.user, user=request.user, ip=_ip(request), **data)
+                    services.resident_profile_create(
+                        actor=request.user, user=request.user, ip=client_ip(request), **data
+                    )
                     messages.success(request, _("居民档案已建立。"))
                 else:
-                    services.resident_update(actor=request.user, resident=resident, ip=_ip(request), **data)
+                    services.resident_update(actor=request.user, resident=resident, ip=client_ip(request), **data)
                     messages.success(request, _("居民档案已保存。"))
                 return redirect("residents:mine")
             except DomainError as error:
@@ -104,7 +101,9 @@ def child_add(request: HttpRequest) -> HttpResponse:
     form = ChildForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.resident_child_add(actor=request.user, guardian=guardian, ip=_ip(request), **form.cleaned_data)
+            services.resident_child_add(
+                actor=request.user, guardian=guardian, ip=client_ip(request), **form.cleaned_data
+            )
             messages.success(request, _("已添加子女。"))
             return redirect("residents:mine")
         except DomainError as error:
@@ -194,7 +193,7 @@ def case_document_upload(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         services.case_document_upload(
             actor=request.user, case=case, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"],
-            ip=_ip(request),
+            ip=client_ip(request),
         )  # fmt: skip
         messages.success(request, _("材料已上传。"))
     except DomainError as error:
@@ -212,7 +211,7 @@ def _case_action(request: HttpRequest, reference: str, action: str) -> HttpRespo
     service, success = done[action]
     kwargs = {"reason": request.POST.get("reason", "")[:200]} if action == "withdraw" else {}
     try:
-        service(actor=request.user, case=case, ip=_ip(request), **kwargs)
+        service(actor=request.user, case=case, ip=client_ip(request), **kwargs)
         messages.success(request, success % {"ref": case.reference})
     except DomainError as error:
         messages.error(request, str(error.message))
@@ -270,7 +269,7 @@ def residence(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             registration = services.residence_register(
-                actor=request.user, resident=resident, ip=_ip(request), **form.cleaned_data
+                actor=request.user, resident=resident, ip=client_ip(request), **form.cleaned_data
             )
         except DomainError as error:
             form_add_domain_error(form, error)
@@ -306,7 +305,9 @@ def residence_end(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("请填写离开日期。"))
         return redirect("residents:residence")
     try:
-        services.residence_end(actor=request.user, registration=registration, ip=_ip(request), **form.cleaned_data)
+        services.residence_end(
+            actor=request.user, registration=registration, ip=client_ip(request), **form.cleaned_data
+        )
         messages.success(request, _("居住登记已注销。"))
     except DomainError as error:
         messages.error(request, str(error.message))

@@ -199,6 +199,9 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
 }
+# How many reverse proxies stand in front of gunicorn (1 with docker-compose behind nginx): the client's
+# address for rate limits and the audit trail is then read from X-Forwarded-For (accounts.network).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("YUEAN_TRUSTED_PROXY_COUNT", default=0)
 HEADLESS_CLIENTS = ("app", "browser")
 HEADLESS_SERVE_SPECIFICATION = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
+from accounts.network import client_ip
 from yuean.errors import DomainError
 
 from .. import selectors, services
@@ -33,10 +34,6 @@ from .serializers import (
     ResidentOutputSerializer,
     ResidentUpdateInputSerializer,
 )
-
-
-def client_ip(request: Request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 class ResidentViewSet(viewsets.GenericViewSet):
