@@ -130,7 +130,7 @@ class RequestDocumentsForm(forms.Form):
     def __init__(self, *args, case: Case, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         declared = case_type_get(case.case_type)
-        self.fields["missing"].choices = [(d.key, d.label) for d in (*declared.documents, OTHER_DOCUMENT)]
+        self.fields["missing"].choices = [(d.key, d.label) for d in (*declared.documents_for(case), OTHER_DOCUMENT)]
 
 
 class ReassignForm(forms.Form):

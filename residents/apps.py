@@ -8,3 +8,8 @@ class ResidentsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import reminders  # noqa: F401 — registers the reminder sweeps
+        from .casetypes import case_type_register
+        from .services import PERMIT_CASE_TYPES
+
+        for case_type in PERMIT_CASE_TYPES:
+            case_type_register(case_type)

@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.utils.functional import Promise
+from django.utils import translation
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
 from .choices import CaseStatus as S
@@ -68,17 +69,31 @@ class CaseType:
     may_decide: Callable[[User, Case], bool] | None = None
     # Called inside the transition's transaction after the status has changed (e.g. issue the permit).
     on_transition: Callable[..., None] | None = None
+    # When the checklist depends on the case (a permit's type decides its proofs): the documents of one case.
+    documents_of: Callable[[Case], tuple[DocumentRequirement, ...]] | None = None
+    # The type's own conditions, checked when the applicant submits (e.g. half a year of residence); raises
+    # a DomainError to refuse the submission.
+    check_submit: Callable[[Case], None] | None = None
 
-    def document(self, key: str) -> DocumentRequirement | None:
-        return next((d for d in self.documents if d.key == key), None)
+    def documents_for(self, case: Case) -> tuple[DocumentRequirement, ...]:
+        return self.documents_of(case) if self.documents_of is not None else self.documents
 
-    @property
-    def document_keys(self) -> frozenset[str]:
-        return frozenset(d.key for d in self.documents)
+    def document_for(self, case: Case, key: str) -> DocumentRequirement | None:
+        return next((d for d in self.documents_for(case) if d.key == key), None)
+
+    def document_keys_for(self, case: Case) -> frozenset[str]:
+        return frozenset(d.key for d in self.documents_for(case))
 
     def allows(self, source: str, target: str) -> bool:
         return target in self.transitions.get(source, frozenset())
 
+
+def _in_active_language(zh: str, en: str) -> str:
+    return en if en and (translation.get_language() or "").startswith("en") else zh
+
+
+# A label an administrator wrote in both languages (a permit type's documents), read in the active language.
+localized_label = lazy(_in_active_language, str)
 
 _REGISTRY: dict[str, CaseType] = {}
 

@@ -48,6 +48,18 @@ class PermitBasis(models.TextChoices):
     TALENT = "talent", _("人才引进")
 
 
+class DeliveryMethod(models.TextChoices):
+    """How the card reaches the applicant."""
+
+    EXPRESS = "express", _("快递送达")
+    WINDOW = "window", _("到服务窗口领取")
+
+
+class ReplacementReason(models.TextChoices):
+    LOST = "lost", _("遗失")
+    DAMAGED = "damaged", _("损坏")
+
+
 class AuditEventType(models.TextChoices):
     RESIDENT_CREATED = "resident.created", _("建立居民档案")
     RESIDENT_UPDATED = "resident.updated", _("修改居民档案")
@@ -61,6 +73,11 @@ class AuditEventType(models.TextChoices):
     CASE_TRANSITION = "case.transition", _("申请状态变更")
     CASE_ASSIGNED = "case.assigned", _("分派申请")
     CASE_DOCUMENT_UPLOADED = "case.document_uploaded", _("上传材料")
+    PERMIT_APPLICATION_CHANGED = "permit.application_changed", _("修改居住证申请")
+    PERMIT_ISSUED = "permit.issued", _("签发居住证")
+    PERMIT_DISPATCHED = "permit.dispatched", _("寄出或通知领取居住证")
+    PERMIT_ENDORSED = "permit.endorsed", _("居住证签注")
+    PERMIT_CARD_REPLACED = "permit.card_replaced", _("补领、换领居住证")
 
 
 class CaseStatus(models.TextChoices):

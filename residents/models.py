@@ -17,12 +17,14 @@ from .choices import (
     CASE_PENDING_STATUSES,
     AuditEventType,
     CaseStatus,
+    DeliveryMethod,
     Education,
     Gender,
     GuardianRelation,
     PermitBasis,
     RegionKind,
     RegistrationBasis,
+    ReplacementReason,
 )
 from .pii import PROVINCES
 
@@ -85,7 +87,7 @@ class Jurisdiction(models.Model):
         return f"{self.caseworker} · {self.street}"
 
 
-def resident_scope(user, *, resident_path: str) -> Q:  # type: ignore[no-untyped-def]
+def resident_scope(user, *, resident_path: str, street_path: str = "street") -> Q:  # type: ignore[no-untyped-def]
     """The rows about residents a (non-administrator) user may see, for any model that points at a resident.
 
     ``resident_path`` leads from the model to the Resident ("" for Resident itself, "applicant" for Case).
@@ -95,7 +97,8 @@ def resident_scope(user, *, resident_path: str) -> Q:  # type: ignore[no-untyped
     The family's ids and the caseworker's streets are read first (two small indexed queries) and the rows
     are then filtered on their own columns. Written as one OR across joins or subqueries, PostgreSQL scans
     every resident and case to answer it (docs/PERFORMANCE.md); a list of ids also never repeats a child
-    who has two guardians.
+    who has two guardians. ``street_path`` names the street column when a row has none of its own and
+    follows its resident's (a permit: "holder__street").
     """
     id_field = f"{resident_path}_id" if resident_path else "id"
     own = Resident.objects.filter(user=user).values_list("id", flat=True)
@@ -104,7 +107,7 @@ def resident_scope(user, *, resident_path: str) -> Q:  # type: ignore[no-untyped
     scope = Q(**{f"{id_field}__in": family})
     if user.has_role(Role.CASEWORKER):
         streets = list(Jurisdiction.objects.filter(caseworker=user).values_list("street_id", flat=True))
-        scope |= Q(street_id__in=streets)
+        scope |= Q(**{f"{street_path}_id__in": streets})
     return scope
 
 
@@ -117,13 +120,14 @@ class ResidentScopedQuerySet(models.QuerySet):
     """
 
     resident_path = ""
+    street_path = "street"
 
     def visible_to(self, user):  # type: ignore[no-untyped-def]
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_superuser or user.has_role(Role.ADMINISTRATOR):
             return self.all()
-        return self.filter(resident_scope(user, resident_path=self.resident_path))
+        return self.filter(resident_scope(user, resident_path=self.resident_path, street_path=self.street_path))
 
 
 class ResidentQuerySet(ResidentScopedQuerySet):
@@ -545,3 +549,134 @@ class PermitType(models.Model):
 
     def __str__(self) -> str:
         return self.name_zh
+
+
+class PermitQuerySet(ResidentScopedQuerySet):
+    resident_path = "holder"
+    # A permit follows its holder: the caseworkers of the street where the holder is registered now serve it.
+    street_path = "holder__street"
+
+    def valid_on(self, day: datetime.date) -> PermitQuerySet:
+        return self.filter(valid_until__gte=day)
+
+    def lapsed_on(self, day: datetime.date) -> PermitQuerySet:
+        return self.filter(valid_until__lt=day)
+
+
+class Permit(models.Model):
+    """A residence permit (居住证) issued to a resident.
+
+    Validity is one date: ``valid_until``, the day before the next anniversary of issue. Endorsing (签注) in
+    the month before moves it on a year; when the day passes without one, the permit is suspended (使用功能中止,
+    条例 art. 10) simply by being past it, so no job has to flip a status on time. A late endorsement restores
+    it and records the day from which continuous residence counts again (``continuity_restarted_on``).
+
+    A replacement card (补领、换领) keeps the number and gets a new ``verify_token``: the QR code of a lost card
+    stops verifying.
+    """
+
+    number = models.CharField(_("居住证号码"), max_length=24, unique=True, null=True, editable=False)  # noqa: DJ001
+    # Indexed by the one-per-holder constraint.
+    holder = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="permits", verbose_name=_("持证人"), db_index=False
+    )
+    permit_type = models.ForeignKey(PermitType, on_delete=models.PROTECT, related_name="+", verbose_name=_("类型"))
+    application = models.OneToOneField(
+        "Case", on_delete=models.PROTECT, related_name="issued_permit", verbose_name=_("申领申请")
+    )
+    issued_on = models.DateField(_("签发日期"))
+    valid_until = models.DateField(_("有效期至"))
+    continuity_restarted_on = models.DateField(_("连续居住重新起算日"), null=True, blank=True)
+    card_serial = models.PositiveSmallIntegerField(_("卡片序号"), default=1)
+    verify_token = models.CharField(_("核验码"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = PermitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("居住证")
+        verbose_name_plural = _("居住证")
+        constraints = [
+            # One permit per person: a lost card is replaced, a lapsed one endorsed late, never issued twice.
+            models.UniqueConstraint(fields=["holder"], name="permit_one_per_holder"),
+            models.CheckConstraint(condition=Q(valid_until__gt=models.F("issued_on")), name="permit_valid_after_issue"),
+        ]
+        indexes = [
+            # The endorsement reminders and the lapse notices pick permits by the day their year ends.
+            models.Index(fields=["valid_until"], name="permit_valid_until"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"#{self.pk}"
+
+    def is_valid_on(self, day: datetime.date) -> bool:
+        return self.valid_until >= day
+
+    @property
+    def is_valid(self) -> bool:
+        return self.is_valid_on(timezone.localdate())
+
+
+class PermitApplication(models.Model):
+    """What a permit application (case type "permit") or a replacement ("permit_replacement") adds to its Case:
+    the permit type, how the card reaches the applicant, and the courier's tracking once it is sent."""
+
+    case = models.OneToOneField(
+        "Case", on_delete=models.CASCADE, primary_key=True, related_name="permit_application", verbose_name=_("申请")
+    )
+    permit_type = models.ForeignKey(PermitType, on_delete=models.PROTECT, related_name="+", verbose_name=_("类型"))
+    # The permit issued by this application, or the one a replacement replaces.
+    permit = models.ForeignKey(
+        Permit, on_delete=models.PROTECT, null=True, blank=True, related_name="applications", verbose_name=_("居住证")
+    )
+    replacement_reason = models.CharField(_("补领原因"), max_length=16, choices=ReplacementReason.choices, blank=True)
+    delivery_method = models.CharField(_("领取方式"), max_length=16, choices=DeliveryMethod.choices)
+    recipient_name = models.CharField(_("收件人"), max_length=64, blank=True)
+    recipient_phone = models.CharField(_("收件人电话"), max_length=20, blank=True)
+    delivery_address = models.CharField(_("收件地址"), max_length=200, blank=True)
+    courier = models.CharField(_("快递公司"), max_length=40, blank=True)
+    tracking_number = models.CharField(_("快递单号"), max_length=40, blank=True)
+    dispatched_at = models.DateTimeField(_("寄出 / 待领时间"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("送达 / 领取时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("居住证申请信息")
+        verbose_name_plural = _("居住证申请信息")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(delivery_method=DeliveryMethod.EXPRESS)
+                | (~Q(recipient_name="") & ~Q(recipient_phone="") & ~Q(delivery_address="")),
+                name="permit_express_has_address",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.case)
+
+
+class PermitEndorsement(models.Model):
+    """One yearly endorsement (签注) of a permit: the case that asked for it and what it did.
+
+    ``late`` endorsements (asked for after the permit's year had ended) restore a suspended permit and restart
+    the continuous-residence count from ``applied_on`` (条例 art. 10; 浙江条例 art. 19).
+    """
+
+    case = models.OneToOneField(
+        "Case", on_delete=models.CASCADE, primary_key=True, related_name="endorsement", verbose_name=_("申请")
+    )
+    permit = models.ForeignKey(Permit, on_delete=models.PROTECT, related_name="endorsements", verbose_name=_("居住证"))
+    applied_on = models.DateField(_("申请日期"))
+    # The valid_until the permit had when this was asked for: the year it extends.
+    year_ending = models.DateField(_("原有效期至"))
+    late = models.BooleanField(_("逾期补办"), default=False)
+    endorsed_on = models.DateField(_("签注日期"), null=True, blank=True)
+    valid_until_after = models.DateField(_("签注后有效期至"), null=True, blank=True)
+    automatic = models.BooleanField(_("系统自动签注"), default=False)
+
+    class Meta:
+        verbose_name = _("居住证签注")
+        verbose_name_plural = _("居住证签注")
+        indexes = [models.Index(fields=["permit", "-applied_on"], name="endorsement_permit_newest")]
+
+    def __str__(self) -> str:
+        return str(self.case)

@@ -126,6 +126,12 @@ def id_number_reencrypt(ciphertext: str) -> str:
 _ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 
 
+def name_mask(name: str) -> str:
+    """张** : the family name and one star per further character (what a public page may show of a name)."""
+    name = (name or "").strip()
+    return f"{name[:1]}{'*' * max(len(name) - 1, 1)}" if name else ""
+
+
 def id_numbers_masked_in(text: str) -> str:
     """Mask anything in free text that looks like an 18-character ID number."""
     return _ID_PATTERN.sub(lambda m: id_number_mask(m.group(0)), text)

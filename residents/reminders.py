@@ -6,11 +6,13 @@ import datetime
 from collections import defaultdict
 
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from notifications.reminders import sweep_register
 from notifications.services import ReminderDue
 
+from . import selectors
 from .models import Case, Jurisdiction
 
 DUE_SOON = datetime.timedelta(days=2)
@@ -45,4 +47,51 @@ def case_digest(today: datetime.date) -> list[ReminderDue]:
             link="/admin/residents/case/",  # the queue of their streets, soonest deadline first
         )
         for caseworker_id, (overdue, due_soon) in sorted(totals.items())
+    ]  # fmt: skip
+
+
+# A sweep that did not run for a day or two (beat down, a deploy) still finds what it missed; the reminder's
+# (kind, permit, year end) key keeps it to one message.
+CATCH_UP_DAYS = 2
+
+
+def _days(first: datetime.date, count: int) -> list[datetime.date]:
+    return [first - datetime.timedelta(days=n) for n in range(count + 1)]
+
+
+@sweep_register("permit_endorsement_due")
+def permit_endorsement_due(today: datetime.date) -> list[ReminderDue]:
+    """Holders whose permit year ends in 30 or 7 days and who have not asked for the endorsement yet.
+
+    An endorsement moves ``valid_until`` on, so an endorsed permit simply stops matching; one with an
+    endorsement awaiting a caseworker is skipped. One indexed read of ``valid_until`` per run.
+    """
+    due: list[ReminderDue] = []
+    for days in selectors.ENDORSEMENT_REMINDER_DAYS:
+        ends = _days(today + datetime.timedelta(days=days), CATCH_UP_DAYS)
+        for row in selectors.permit_holders_to_tell(valid_until_in=ends, skip_pending_endorsement=True):
+            due.append(
+                ReminderDue(
+                    kind=f"permit_endorsement_{days}d", subject=f"permit:{row.permit_id}:user:{row.recipient_id}",
+                    due_date=row.valid_until, recipient_id=row.recipient_id, template="permit.endorsement_due",
+                    context={"number": row.number, "valid_until": row.valid_until.isoformat(),
+                             "days": (row.valid_until - today).days},
+                    link=reverse("residents:permit_detail", args=[row.number]),
+                )
+            )  # fmt: skip
+    return due
+
+
+@sweep_register("permit_lapsed")
+def permit_lapsed(today: datetime.date) -> list[ReminderDue]:
+    """Holders whose permit year ended yesterday without an endorsement: it is suspended; say how to restore."""
+    ends = _days(today - datetime.timedelta(days=1), CATCH_UP_DAYS)
+    return [
+        ReminderDue(
+            kind="permit_lapsed", subject=f"permit:{row.permit_id}:user:{row.recipient_id}", due_date=row.valid_until,
+            recipient_id=row.recipient_id, template="permit.lapsed",
+            context={"number": row.number, "valid_until": row.valid_until.isoformat()},
+            link=reverse("residents:permit_detail", args=[row.number]),
+        )
+        for row in selectors.permit_holders_to_tell(valid_until_in=ends, skip_pending_endorsement=True)
     ]  # fmt: skip

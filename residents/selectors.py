@@ -14,8 +14,19 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 
 from .casetypes import OTHER_DOCUMENT, case_type_get
-from .choices import RegionKind
-from .models import AuditEvent, Case, CaseDocument, GuardianLink, PermitType, Region, ResidenceRegistration, Resident
+from .choices import CASE_OPEN_STATUSES, RegionKind
+from .models import (
+    AuditEvent,
+    Case,
+    CaseDocument,
+    GuardianLink,
+    Permit,
+    PermitEndorsement,
+    PermitType,
+    Region,
+    ResidenceRegistration,
+    Resident,
+)
 
 
 def resident_list(*, user: User) -> QuerySet[Resident]:
@@ -136,7 +147,7 @@ def case_document_checklist(*, case: Case) -> list[DocumentChecklistItem]:
     uploaded: dict[str, list[CaseDocument]] = {}
     for document in case_documents(case=case):
         uploaded.setdefault(document.kind, []).append(document)
-    items = [*declared.documents, OTHER_DOCUMENT]
+    items = [*declared.documents_for(case), OTHER_DOCUMENT]
     return [
         DocumentChecklistItem(
             key=d.key, label=str(d.label), required=d.required, help_text=str(d.help_text),
@@ -207,3 +218,187 @@ def permit_eligible_from(history: list[ResidenceRegistration]) -> datetime.date 
 def permit_types_offered() -> QuerySet[PermitType]:
     """The permit types open to applications, as published (public: they describe services, not people)."""
     return PermitType.objects.filter(is_active=True)
+
+
+# --- residence permits --------------------------------------------------------------------------------
+
+# The case types of the permit family (declared in residents.services, registered in apps.ready).
+PERMIT_CASE_TYPE = "permit"
+PERMIT_REPLACEMENT_CASE_TYPE = "permit_replacement"
+PERMIT_ENDORSEMENT_CASE_TYPE = "permit_endorsement"
+PERMIT_APPLICATION_CASE_TYPES = (PERMIT_CASE_TYPE, PERMIT_REPLACEMENT_CASE_TYPE)
+# 居住证暂行条例 art. 10: endorsement in the month before each anniversary of issue.
+ENDORSEMENT_WINDOW_MONTHS = 1
+# Reminders this many days before the endorsement window closes.
+ENDORSEMENT_REMINDER_DAYS = (30, 7)
+# Yuecheng District's administrative division code opens every permit number.
+DISTRICT_CODE = "330602"
+
+
+def permit_list(*, user: User) -> QuerySet[Permit]:
+    return Permit.objects.visible_to(user).select_related("holder", "holder__street", "permit_type")
+
+
+def permit_get(*, user: User, pk: int) -> Permit:
+    """A permit the user may see; Permit.DoesNotExist (a 404) otherwise."""
+    return permit_list(user=user).get(pk=pk)
+
+
+def permit_get_by_number(*, user: User, number: str) -> Permit:
+    return permit_list(user=user).get(number=number)
+
+
+def permits_of_family(*, user: User) -> list[Permit]:
+    """The user's own permit and their children's (what "我的" shows, staff or not)."""
+    own = Resident.objects.filter(user=user).values_list("id", flat=True)
+    children = GuardianLink.objects.filter(guardian__user=user).values_list("child_id", flat=True)
+    return list(permit_list(user=user).filter(holder_id__in=list(own.union(children))).order_by("holder__birth_date"))
+
+
+def permit_of(*, resident: Resident) -> Permit | None:
+    return Permit.objects.select_related("permit_type").filter(holder=resident).first()
+
+
+def permit_by_token(token: str) -> Permit | None:
+    """The permit a QR code points at (public verification): None for an unknown or superseded card."""
+    if not token or len(token) > 64:
+        return None
+    return Permit.objects.select_related("holder").filter(verify_token=token).first()
+
+
+def permit_applications(*, user: User) -> QuerySet[Case]:
+    """Permit applications and replacements the user may see, with their details."""
+    return (
+        case_list(user=user)
+        .filter(case_type__in=PERMIT_APPLICATION_CASE_TYPES)
+        .select_related("permit_application", "permit_application__permit_type", "permit_application__permit")
+    )
+
+
+def permit_application_get(*, user: User, pk: int) -> Case:
+    return permit_applications(user=user).get(pk=pk)
+
+
+def permit_application_open(*, applicant: Resident, case_types: tuple[str, ...] = (PERMIT_CASE_TYPE,)) -> Case | None:
+    """The applicant's permit application still in progress (draft to decision), if any."""
+    return (
+        Case.objects.filter(applicant=applicant, case_type__in=case_types, status__in=CASE_OPEN_STATUSES)
+        .order_by("-id")
+        .first()
+    )
+
+
+def permit_endorsements(*, permit: Permit) -> list[PermitEndorsement]:
+    """A permit's endorsements, newest first. Read only for a permit the caller already may see."""
+    return list(permit.endorsements.select_related("case").order_by("-applied_on", "-case_id"))
+
+
+def permit_endorsement_pending(*, permit: Permit) -> PermitEndorsement | None:
+    return (
+        PermitEndorsement.objects.select_related("case")
+        .filter(permit=permit, case__status__in=CASE_OPEN_STATUSES)
+        .first()
+    )
+
+
+def permit_anniversary(permit: Permit, years: int) -> datetime.date:
+    return permit.issued_on + relativedelta(years=years)
+
+
+def endorsement_window(permit: Permit) -> tuple[datetime.date, datetime.date]:
+    """The days on which this year's endorsement is on time: the month before the anniversary."""
+    closes = permit.valid_until
+    return closes + datetime.timedelta(days=1) - relativedelta(months=ENDORSEMENT_WINDOW_MONTHS), closes
+
+
+def permit_valid_until_after_endorsement(permit: Permit, applied_on: datetime.date) -> datetime.date:
+    """Where an endorsement asked for on ``applied_on`` moves the permit's year end.
+
+    On time, to the next anniversary; late, to the first anniversary whose own endorsement window has not
+    yet opened that day, so the holder is not asked to endorse twice in a row. Anniversaries stay those of
+    the day of issue (29 February falls on 28 February in other years).
+    """
+    years = 1
+    while True:
+        anniversary = permit_anniversary(permit, years)
+        opens = anniversary - relativedelta(months=ENDORSEMENT_WINDOW_MONTHS)
+        if anniversary > permit.valid_until + datetime.timedelta(days=1) and opens > applied_on:
+            return anniversary - datetime.timedelta(days=1)
+        years += 1
+
+
+def residence_counted_from(*, resident: Resident) -> datetime.date | None:
+    """Since when the resident's residence counts as continuous (points, school places read this).
+
+    Registration decides, except that a late endorsement restarts the count from its day (条例 art. 10).
+    """
+    since = residence_continuous_since(residence_history(resident=resident))
+    if since is None:
+        return None
+    restarted = Permit.objects.filter(holder=resident).values_list("continuity_restarted_on", flat=True).first()
+    return max(since, restarted) if restarted else since
+
+
+@dataclass(frozen=True)
+class PermitEligibility:
+    """What a resident may apply for today, and when they will qualify if not yet."""
+
+    registered: bool
+    continuous_since: datetime.date | None
+    eligible_from: datetime.date | None  # the half-year residence condition is met from this day
+    residence_met: bool
+    permit: Permit | None
+    open_application: Case | None
+
+    def allows(self, permit_type: PermitType) -> bool:
+        return (
+            self.registered
+            and self.permit is None
+            and self.open_application is None
+            and (self.residence_met or permit_type.exempt_from_residence_rule)
+        )
+
+
+def permit_eligibility(*, resident: Resident, today: datetime.date | None = None) -> PermitEligibility:
+    today = today or timezone.localdate()
+    history = residence_history(resident=resident)
+    eligible_from = permit_eligible_from(history)
+    return PermitEligibility(
+        registered=bool(history and history[0].is_current),
+        continuous_since=residence_continuous_since(history),
+        eligible_from=eligible_from,
+        residence_met=eligible_from is not None and today >= eligible_from,
+        permit=permit_of(resident=resident),
+        open_application=permit_application_open(applicant=resident),
+    )
+
+
+@dataclass(frozen=True)
+class PermitRecipientRow:
+    permit_id: int
+    number: str
+    valid_until: datetime.date
+    recipient_id: int
+
+
+def permit_holders_to_tell(
+    *, valid_until_in: list[datetime.date], skip_pending_endorsement: bool
+) -> list[PermitRecipientRow]:
+    """Who to tell about the permits whose year ends on one of these days: the holder, or for a child without
+    a login, each guardian. Two queries whatever the number of permits (the sweeps' read)."""
+    permits = Permit.objects.filter(valid_until__in=valid_until_in)
+    if skip_pending_endorsement:
+        pending = PermitEndorsement.objects.filter(case__status__in=CASE_OPEN_STATUSES).values("permit_id")
+        permits = permits.exclude(pk__in=pending)
+    rows = list(permits.values_list("id", "number", "valid_until", "holder_id", "holder__user_id"))
+    children = [holder_id for *_, holder_id, user_id in rows if user_id is None]
+    guardians: dict[int, list[int]] = {}
+    for child_id, user_id in GuardianLink.objects.filter(
+        child_id__in=children, guardian__user__isnull=False, guardian__user__is_active=True
+    ).values_list("child_id", "guardian__user_id"):
+        guardians.setdefault(child_id, []).append(user_id)
+    return [
+        PermitRecipientRow(permit_id=pk, number=number, valid_until=until, recipient_id=recipient)
+        for pk, number, until, holder_id, user_id in rows
+        for recipient in ([user_id] if user_id is not None else guardians.get(holder_id, []))
+    ]

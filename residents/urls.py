@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import permit_views, views
 
 app_name = "residents"
 
@@ -17,4 +17,11 @@ urlpatterns = [
     path("cases/<str:reference>/resubmit/", views.case_resubmit, name="case_resubmit"),
     path("cases/<str:reference>/withdraw/", views.case_withdraw, name="case_withdraw"),
     path("documents/<int:pk>/", views.case_document_download, name="case_document"),
+    path("permit/", permit_views.permit_overview, name="permit"),
+    path("permit/apply/", permit_views.permit_apply, name="permit_apply"),
+    path("cases/<str:reference>/permit/", permit_views.permit_application_edit, name="permit_application_edit"),
+    path("permits/<str:number>/", permit_views.permit_detail, name="permit_detail"),
+    path("permits/<str:number>/qr.svg", permit_views.permit_qr, name="permit_qr"),
+    path("permits/<str:number>/endorse/", permit_views.permit_endorse, name="permit_endorse"),
+    path("permits/<str:number>/replace/", permit_views.permit_replace, name="permit_replace"),
 ]

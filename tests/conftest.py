@@ -44,9 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # Tests must run on the databases production uses; a missing PostgreSQL or Redis fails the run.
     engine = settings.DATABASES["default"]["ENGINE"]
     if "postgresql" not in engine:
-        raise pytest.UsageError(
-            f"Tests run on PostgreSQL only (DATABASE_URL gives {engine}); use `make test`."
-        )
+        raise pytest.UsageError(f"Tests run on PostgreSQL only (DATABASE_URL gives {engine}); use `make test`.")
     if not settings.REDIS_URL:
         raise pytest.UsageError("Tests need Redis: set REDIS_URL (use `make test`).")
 

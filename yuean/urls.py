@@ -8,6 +8,7 @@ from accounts.api.views import MeView
 from accounts.views import language_switch
 from notifications.api.views import NotificationViewSet
 from residents.api.views import CaseViewSet, RegionViewSet, ResidenceRegistrationViewSet, ResidentViewSet
+from residents.permit_views import permit_verify
 from residents.views import home
 
 from . import schema  # noqa: F401 — registers the session-token scheme with drf-spectacular
@@ -29,6 +30,8 @@ urlpatterns = [
     path("", home, name="home"),
     path("me/inbox/", include("notifications.urls")),
     path("me/", include("residents.urls")),
+    # Public: where a permit's QR code leads (says only whether it is valid, with the name masked).
+    path("verify/<str:token>/", permit_verify, name="permit_verify"),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("i18n/setlang/", language_switch, name="set_language"),

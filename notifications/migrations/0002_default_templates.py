@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from notifications.defaults import templates_load_operation
+
 TEMPLATES = [
     # key, description, title_zh, body_zh, title_en, body_en, sms, email
     (
@@ -86,23 +88,6 @@ TEMPLATES = [
 ]  # fmt: skip
 
 
-def load(apps, schema_editor):
-    NotificationTemplate = apps.get_model("notifications", "NotificationTemplate")
-    for key, description, title_zh, body_zh, title_en, body_en, sms, email in TEMPLATES:
-        NotificationTemplate.objects.get_or_create(
-            key=key,
-            defaults={
-                "description": description, "title_zh": title_zh, "body_zh": body_zh, "title_en": title_en,
-                "body_en": body_en, "send_sms": sms, "send_email": email,
-            },
-        )  # fmt: skip
-
-
-def unload(apps, schema_editor):
-    keys = [row[0] for row in TEMPLATES]
-    apps.get_model("notifications", "NotificationTemplate").objects.filter(key__in=keys).delete()
-
-
 class Migration(migrations.Migration):
     dependencies = [("notifications", "0001_initial")]
-    operations = [migrations.RunPython(load, unload)]
+    operations = [templates_load_operation(TEMPLATES)]
