@@ -625,6 +625,9 @@ class PermitApplication(models.Model):
         "Case", on_delete=models.CASCADE, primary_key=True, related_name="permit_application", verbose_name=_("申请")
     )
     permit_type = models.ForeignKey(PermitType, on_delete=models.PROTECT, related_name="+", verbose_name=_("类型"))
+    # The type's checklist as it stood when the applicant chose the type: an administrator's later edit
+    # neither adds a demand to an application under way nor strands a document a notice asked for.
+    documents = models.JSONField(_("所需材料"), default=list, blank=True)
     # The permit issued by this application, or the one a replacement replaces.
     permit = models.ForeignKey(
         Permit, on_delete=models.PROTECT, null=True, blank=True, related_name="applications", verbose_name=_("居住证")

@@ -61,14 +61,23 @@ def _days(first: datetime.date, count: int) -> list[datetime.date]:
 
 @sweep_register("permit_endorsement_due")
 def permit_endorsement_due(today: datetime.date) -> list[ReminderDue]:
-    """Holders whose permit year ends in 30 or 7 days and who have not asked for the endorsement yet.
+    """Holders whose permit year ends in 30 days (or when the window opens, if later) or in 7 days, and who
+    have not asked for the endorsement yet.
 
     An endorsement moves ``valid_until`` on, so an endorsed permit simply stops matching; one with an
     endorsement awaiting a caseworker is skipped. One indexed read of ``valid_until`` per run.
     """
+    first, last = selectors.ENDORSEMENT_REMINDER_DAYS
+    # The first reminder falls 27 to 30 days before the year ends, depending on the month
+    # (endorsement_first_reminder_on): try the year ends it can belong to and keep those whose day is today
+    # or was missed in the last CATCH_UP_DAYS.
+    candidates = [today + datetime.timedelta(days=n) for n in range(first - 3 - CATCH_UP_DAYS, first + 1)]
+    first_ends = [
+        end for end in candidates
+        if today - datetime.timedelta(days=CATCH_UP_DAYS) <= selectors.endorsement_first_reminder_on(end) <= today
+    ]  # fmt: skip
     due: list[ReminderDue] = []
-    for days in selectors.ENDORSEMENT_REMINDER_DAYS:
-        ends = _days(today + datetime.timedelta(days=days), CATCH_UP_DAYS)
+    for days, ends in ((first, first_ends), (last, _days(today + datetime.timedelta(days=last), CATCH_UP_DAYS))):
         for row in selectors.permit_holders_to_tell(valid_until_in=ends, skip_pending_endorsement=True):
             due.append(
                 ReminderDue(

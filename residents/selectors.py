@@ -215,6 +215,11 @@ def permit_eligible_from(history: list[ResidenceRegistration]) -> datetime.date 
     return since + relativedelta(months=PERMIT_RESIDENCE_MONTHS) if since else None
 
 
+def permit_type_get(key: str) -> PermitType:
+    """A permit type by its key, closed ones included (so that applying for one is told it is closed)."""
+    return PermitType.objects.get(key=key)
+
+
 def permit_types_offered() -> QuerySet[PermitType]:
     """The permit types open to applications, as published (public: they describe services, not people)."""
     return PermitType.objects.filter(is_active=True)
@@ -307,8 +312,18 @@ def permit_anniversary(permit: Permit, years: int) -> datetime.date:
 
 def endorsement_window(permit: Permit) -> tuple[datetime.date, datetime.date]:
     """The days on which this year's endorsement is on time: the month before the anniversary."""
-    closes = permit.valid_until
-    return closes + datetime.timedelta(days=1) - relativedelta(months=ENDORSEMENT_WINDOW_MONTHS), closes
+    return endorsement_window_opens(permit.valid_until), permit.valid_until
+
+
+def endorsement_window_opens(valid_until: datetime.date) -> datetime.date:
+    return valid_until + datetime.timedelta(days=1) - relativedelta(months=ENDORSEMENT_WINDOW_MONTHS)
+
+
+def endorsement_first_reminder_on(valid_until: datetime.date) -> datetime.date:
+    """The first reminder goes 30 days before the year ends, but never before the window opens (a calendar
+    month is shorter than 30 days in February): nobody is told to do what they would be refused."""
+    thirty_days_before = valid_until - datetime.timedelta(days=ENDORSEMENT_REMINDER_DAYS[0])
+    return max(thirty_days_before, endorsement_window_opens(valid_until))
 
 
 def permit_valid_until_after_endorsement(permit: Permit, applied_on: datetime.date) -> datetime.date:
@@ -352,7 +367,8 @@ class PermitEligibility:
 
     def allows(self, permit_type: PermitType) -> bool:
         return (
-            self.registered
+            permit_type.is_active
+            and self.registered
             and self.permit is None
             and self.open_application is None
             and (self.residence_met or permit_type.exempt_from_residence_rule)
@@ -360,17 +376,39 @@ class PermitEligibility:
 
 
 def permit_eligibility(*, resident: Resident, today: datetime.date | None = None) -> PermitEligibility:
+    return permit_eligibility_of(residents=[resident], today=today)[resident.pk]
+
+
+def permit_eligibility_of(
+    *, residents: list[Resident], today: datetime.date | None = None
+) -> dict[int, PermitEligibility]:
+    """permit_eligibility for several people (a family) in three queries, whatever their number.
+    Read only for residents the caller already may see."""
     today = today or timezone.localdate()
-    history = residence_history(resident=resident)
-    eligible_from = permit_eligible_from(history)
-    return PermitEligibility(
-        registered=bool(history and history[0].is_current),
-        continuous_since=residence_continuous_since(history),
-        eligible_from=eligible_from,
-        residence_met=eligible_from is not None and today >= eligible_from,
-        permit=permit_of(resident=resident),
-        open_application=permit_application_open(applicant=resident),
-    )
+    ids = [resident.pk for resident in residents]
+    histories: dict[int, list[ResidenceRegistration]] = {pk: [] for pk in ids}
+    for registration in ResidenceRegistration.objects.filter(resident_id__in=ids).order_by("-started_on", "-id"):
+        histories[registration.resident_id].append(registration)
+    permits = {p.holder_id: p for p in Permit.objects.select_related("permit_type").filter(holder_id__in=ids)}
+    applications: dict[int, Case] = {}
+    open_cases = Case.objects.filter(
+        applicant_id__in=ids, case_type=PERMIT_CASE_TYPE, status__in=CASE_OPEN_STATUSES
+    ).order_by("-id")
+    for case in open_cases:
+        applications.setdefault(case.applicant_id, case)  # the newest
+    facts = {}
+    for pk in ids:
+        history = histories[pk]
+        eligible_from = permit_eligible_from(history)
+        facts[pk] = PermitEligibility(
+            registered=bool(history and history[0].is_current),
+            continuous_since=residence_continuous_since(history),
+            eligible_from=eligible_from,
+            residence_met=eligible_from is not None and today >= eligible_from,
+            permit=permits.get(pk),
+            open_application=applications.get(pk),
+        )
+    return facts
 
 
 @dataclass(frozen=True)
@@ -390,6 +428,7 @@ def permit_holders_to_tell(
     if skip_pending_endorsement:
         pending = PermitEndorsement.objects.filter(case__status__in=CASE_OPEN_STATUSES).values("permit_id")
         permits = permits.exclude(pk__in=pending)
+    permits = permits.filter(holder__archived_at__isnull=True).exclude(holder__user__is_active=False)
     rows = list(permits.values_list("id", "number", "valid_until", "holder_id", "holder__user_id"))
     children = [holder_id for *_, holder_id, user_id in rows if user_id is None]
     guardians: dict[int, list[int]] = {}

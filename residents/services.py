@@ -805,13 +805,14 @@ TRACKING_NUMBER = re.compile(r"[A-Za-z0-9-]{6,40}")
 
 
 def _permit_documents(case: Case) -> tuple[DocumentRequirement, ...]:
-    """A permit application's checklist is its permit type's, as the administrator set it."""
+    """A permit application's checklist: its permit type's, as it stood when the type was chosen."""
+    detail = case.permit_application
     return tuple(
         DocumentRequirement(
             str(item["key"]), localized_label(item.get("label_zh", ""), item.get("label_en", "")),
             required=bool(item.get("required", True)),
         )
-        for item in case.permit_application.permit_type.documents
+        for item in detail.documents or detail.permit_type.documents
     )  # fmt: skip
 
 
@@ -920,7 +921,7 @@ def permit_application_start(
     )  # fmt: skip
     _permit_check_eligible(applicant, permit_type)
     case = case_open(actor=actor, case_type=selectors.PERMIT_CASE_TYPE, applicant=applicant, ip=ip)
-    PermitApplication.objects.create(case=case, permit_type=permit_type, **delivery)
+    PermitApplication.objects.create(case=case, permit_type=permit_type, documents=permit_type.documents, **delivery)
     _permit_application_audit(
         actor, case, {}, {"permit_type": permit_type.key, "delivery_method": delivery["delivery_method"]}, ip
     )
@@ -955,7 +956,7 @@ def permit_application_update(
             raise DomainError("permit_type_closed", _("这种居住证暂不受理，请选择其他类型。"), field="permit_type")
         _permit_check_eligible(case.applicant, permit_type, exclude_case=case)
         old["permit_type"], new["permit_type"] = detail.permit_type.key, permit_type.key
-        detail.permit_type = permit_type
+        detail.permit_type, detail.documents = permit_type, permit_type.documents
     if delivery:
         unknown = set(delivery) - {"delivery_method", "recipient_name", "recipient_phone", "delivery_address"}
         if unknown:
@@ -1037,6 +1038,8 @@ def permit_dispatch(
 ) -> Case:
     """The card is made: sent by express (courier and tracking number recorded and told to the applicant), or
     ready at the street's service window."""
+    # Who may act first, so that someone out of scope learns nothing from the validation of their input.
+    _case_check_actor(actor, case, CaseStatus.ISSUED)
     detail = _permit_detail_locked(case)
     changes: dict[str, Any] = {}
     if detail.delivery_method == DeliveryMethod.EXPRESS:
@@ -1053,7 +1056,9 @@ def permit_dispatch(
         template, extra = "permit.dispatched", changes
     else:
         template = "permit.ready_for_collection"
-        extra = {"window": bilingual(_("%(street)s新居民服务窗口") % {"street": detail.case.street or ""})}
+        street = str(detail.case.street or "")
+        window = {lang: text % {"street": street} for lang, text in bilingual(_("%(street)s新居民服务窗口")).items()}
+        extra = {"window": window}
     case = case_transition(
         actor=actor, case=case, target=CaseStatus.ISSUED, notify_template=template, notify_extra=extra,
         changes={}, ip=ip,

@@ -132,7 +132,8 @@ def _timeline_entries(case: Case, viewer: User) -> list[TimelineEntry]:
     """The case's history told to the applicant: what happened, by whom (themselves or staff), and why."""
     entries = []
     for event in selectors.case_timeline(case=case):
-        who = _("您") if event.actor_id == viewer.pk else _("工作人员")
+        # No actor: a published rule decided (an endorsement while still registered).
+        who = _("您") if event.actor_id == viewer.pk else _("系统") if event.actor_id is None else _("工作人员")
         if event.event_type == AuditEventType.CASE_TRANSITION:
             status = CaseStatus(event.new_values.get("status", case.status)).label
             text = _("%(who)s：状态变为“%(status)s”") % {"who": who, "status": status}
@@ -167,9 +168,15 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """The applicant's status page: status, deadline, the notice, the documents, the timeline, the actions."""
     case = _case_or_404(request, reference)
     declared = case_type_get(case.case_type)
+    # A permit application adds its type and how the card arrives (residents/permit_case_panel.html).
+    permit_application = None
+    if case.case_type in selectors.PERMIT_APPLICATION_CASE_TYPES:
+        permit_application = selectors.permit_application_get(user=request.user, pk=case.pk).permit_application
     context = {
         "case": case,
         "case_type": declared,
+        "permit_application": permit_application,
+        "can_edit_permit_application": case.status in (CaseStatus.DRAFT, CaseStatus.NEEDS_DOCUMENTS),
         "checklist": selectors.case_document_checklist(case=case),
         "timeline": _timeline_entries(case, request.user),
         "can_upload": case.status in (CaseStatus.DRAFT, CaseStatus.NEEDS_DOCUMENTS),

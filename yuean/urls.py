@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from accounts.api.views import MeView
 from accounts.views import language_switch
 from notifications.api.views import NotificationViewSet
+from residents.api.permit_views import PermitApplicationViewSet, PermitViewSet
 from residents.api.views import CaseViewSet, RegionViewSet, ResidenceRegistrationViewSet, ResidentViewSet
 from residents.permit_views import permit_verify
 from residents.views import home
@@ -18,6 +19,8 @@ router.register("residents", ResidentViewSet, basename="resident")
 router.register("regions", RegionViewSet, basename="region")
 router.register("residence-registrations", ResidenceRegistrationViewSet, basename="residence-registration")
 router.register("cases", CaseViewSet, basename="case")
+router.register("permit-applications", PermitApplicationViewSet, basename="permit-application")
+router.register("permits", PermitViewSet, basename="permit")
 router.register("notifications", NotificationViewSet, basename="notification")
 
 # Staff sign in through allauth (rate limits, two-factor), never through the bare admin login form.
