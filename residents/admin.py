@@ -334,3 +334,6 @@ class PermitTypeAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: PermitType | None = None) -> list[str]:
         return ["key"] if obj else []
+
+
+from . import admin_permits  # noqa: E402, F401 — the permit console registers itself

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -28,8 +29,8 @@ from . import selectors, services
 from .admin import StreetFilter
 from .admin_search import PersonSearchMixin
 from .casetypes import OTHER_DOCUMENT, case_type_get, case_types
-from .choices import CASE_PENDING_STATUSES, CaseStatus
-from .models import Case
+from .choices import CASE_PENDING_STATUSES, CaseStatus, DeliveryMethod
+from .models import Case, PermitApplication, PermitEndorsement
 from .permissions import may_assign_cases_to_others
 
 # A reference number: the case type's two-letter prefix, the date and the case number (e.g. JZ202611280000123).
@@ -133,6 +134,15 @@ class RequestDocumentsForm(forms.Form):
         self.fields["missing"].choices = [(d.key, d.label) for d in (*declared.documents_for(case), OTHER_DOCUMENT)]
 
 
+class DispatchForm(forms.Form):
+    """The card is made and handed to the courier: what the applicant needs to follow it."""
+
+    courier = forms.CharField(
+        label=_("快递公司"), max_length=40, widget=forms.TextInput(attrs={"placeholder": _("例如：中国邮政 EMS")})
+    )
+    tracking_number = forms.CharField(label=_("快递单号"), max_length=40)
+
+
 class ReassignForm(forms.Form):
     assignee = forms.ModelChoiceField(label=_("分派给"), queryset=User.objects.none())
 
@@ -147,8 +157,9 @@ class ReassignForm(forms.Form):
 class CaseAdmin(PersonSearchMixin, admin.ModelAdmin):
     resident_path = "applicant"
 
+    # The deadline sits beside the status, in view without scrolling beside the console's menu and filters.
     list_display = [
-        "reference", "type_label", "applicant_name", "status", "street", "assigned_to", "due_at", "overdue",
+        "reference", "type_label", "applicant_name", "status", "due", "overdue", "street", "assigned_to",
     ]  # fmt: skip
     list_filter = [StatusFilter, CaseTypeFilter, StreetFilter, OverdueFilter, QueueFilter]
     list_select_related = ["applicant", "street", "assigned_to"]
@@ -205,6 +216,10 @@ class CaseAdmin(PersonSearchMixin, admin.ModelAdmin):
     def applicant_name(self, case: Case) -> str:
         return f"{case.applicant.name}（{case.applicant.id_number_masked}）"
 
+    @admin.display(description=_("办结时限"), ordering="due_at")
+    def due(self, case: Case) -> str:
+        return timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M") if case.due_at else "—"
+
     @admin.display(description=_("超期"), boolean=True)
     def overdue(self, case: Case) -> bool:
         return case.is_overdue
@@ -222,8 +237,31 @@ class CaseAdmin(PersonSearchMixin, admin.ModelAdmin):
             "refuse_form": RefuseForm(),
             "documents_form": RequestDocumentsForm(case=case),
             "pending": case.status in CASE_PENDING_STATUSES,
+            **self._permit_context(request, case),
         }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _permit_context(self, request: HttpRequest, case: Case) -> dict[str, object]:
+        """What a permit, replacement or endorsement case adds to its page: its details and the next step."""
+        if case.case_type in selectors.PERMIT_APPLICATION_CASE_TYPES:
+            try:
+                detail = selectors.permit_application_get(user=request.user, pk=case.pk).permit_application
+            except (Case.DoesNotExist, PermitApplication.DoesNotExist):
+                return {}  # a case opened but never given its details: the generic page is all there is
+            # After a refused dispatch the page comes back with what was typed (see act_view), to correct it.
+            typed = {field: request.GET.get(field, "")[:40] for field in DispatchForm.base_fields}
+            return {
+                "permit_application": detail,
+                "by_express": detail.delivery_method == DeliveryMethod.EXPRESS,
+                "dispatch_form": DispatchForm(initial=typed) if case.status == CaseStatus.APPROVED else None,
+                "may_deliver": case.status == CaseStatus.ISSUED,
+            }
+        if case.case_type == selectors.PERMIT_ENDORSEMENT_CASE_TYPE:
+            try:
+                return {"endorsement": case.endorsement}
+            except PermitEndorsement.DoesNotExist:
+                return {}
+        return {}
 
     def _case_or_404(self, request: HttpRequest, pk) -> Case:  # type: ignore[no-untyped-def]
         try:
@@ -309,10 +347,29 @@ class CaseAdmin(PersonSearchMixin, admin.ModelAdmin):
                     note=request.POST.get("note", ""), ip=ip,
                 )  # fmt: skip
                 done = _("补正通知已发送，申请人会收到站内消息和短信。")
+            elif what == "dispatch":
+                case = services.permit_dispatch(
+                    actor=request.user, case=case, courier=request.POST.get("courier", ""),
+                    tracking_number=request.POST.get("tracking_number", ""), ip=ip,
+                )  # fmt: skip
+                done = (
+                    _("已登记寄出，快递单号已通知申请人。")
+                    if case.permit_application.delivery_method == DeliveryMethod.EXPRESS
+                    else _("已通知申请人到窗口领取。")
+                )
+            elif what == "deliver":
+                services.permit_deliver(actor=request.user, case=case, ip=ip)
+                done = _("已确认申请人拿到居住证，本件办结。")
             else:
                 raise Http404
         except DomainError as error:
             messages.error(request, str(error.message))
+            if what == "dispatch":  # keep the courier and number typed, so one wrong character is one fix
+                typed = {f: request.POST.get(f, "")[:40] for f in DispatchForm.base_fields if request.POST.get(f)}
+                if typed:
+                    return HttpResponseRedirect(
+                        f"{reverse('admin:residents_case_change', args=[pk])}?{urlencode(typed)}"
+                    )
         else:
             messages.success(request, done)
         return HttpResponseRedirect(reverse("admin:residents_case_change", args=[pk]))
