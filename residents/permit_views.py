@@ -39,42 +39,13 @@ from .pii import name_mask
 
 
 @dataclass(frozen=True)
-class EndorsementStanding:
-    """This year's endorsement as the holder sees it: the window, whether it is open or missed, and a request
-    already on its way."""
-
-    opens: datetime.date
-    closes: datetime.date
-    today: datetime.date
-    pending: Case | None
-
-    @property
-    def is_open(self) -> bool:
-        return self.opens <= self.today <= self.closes
-
-    @property
-    def is_late(self) -> bool:
-        """The year ended without an endorsement: the permit is suspended until a late one restores it."""
-        return self.today > self.closes
-
-    @property
-    def can_endorse(self) -> bool:
-        return (self.is_open or self.is_late) and self.pending is None
-
-
-def _endorsement_standing(permit: Permit, *, today: datetime.date, pending: Case | None) -> EndorsementStanding:
-    opens, closes = selectors.endorsement_window(permit)
-    return EndorsementStanding(opens=opens, closes=closes, today=today, pending=pending)
-
-
-@dataclass(frozen=True)
 class FamilyMemberPermit:
     """Where one member of the family stands with the residence permit."""
 
     person: Resident
     is_self: bool
     eligibility: selectors.PermitEligibility
-    endorsement: EndorsementStanding | None
+    endorsement: selectors.EndorsementStanding | None
 
     @property
     def permit(self) -> Permit | None:
@@ -103,7 +74,9 @@ def _family_permits(
     for person in people:
         eligibility = facts[person.pk]
         permit = eligibility.permit
-        endorsement = _endorsement_standing(permit, today=today, pending=pending.get(permit.pk)) if permit else None
+        endorsement = (
+            selectors.endorsement_standing(permit, today=today, pending=pending.get(permit.pk)) if permit else None
+        )
         members.append(FamilyMemberPermit(person, person.pk == self_pk, eligibility, endorsement))
     return members
 
@@ -245,7 +218,7 @@ def permit_detail(request: HttpRequest, number: str) -> HttpResponse:
         "holder": permit.holder,
         "today": today,
         "is_valid": permit.is_valid_on(today),
-        "endorsement": _endorsement_standing(permit, today=today, pending=pending.case if pending else None),
+        "endorsement": selectors.endorsement_standing(permit, today=today, pending=pending.case if pending else None),
         "endorsements": selectors.permit_endorsements(permit=permit),
         "open_replacement": selectors.permit_application_open(
             applicant=permit.holder, case_types=(selectors.PERMIT_REPLACEMENT_CASE_TYPE,)

@@ -326,6 +326,35 @@ def endorsement_first_reminder_on(valid_until: datetime.date) -> datetime.date:
     return max(thirty_days_before, endorsement_window_opens(valid_until))
 
 
+@dataclass(frozen=True)
+class EndorsementStanding:
+    """This year's endorsement as the holder sees it: the window, whether it is open or missed, and a request
+    already on its way."""
+
+    opens: datetime.date
+    closes: datetime.date
+    today: datetime.date
+    pending: Case | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.opens <= self.today <= self.closes
+
+    @property
+    def is_late(self) -> bool:
+        """The year ended without an endorsement: the permit is suspended until a late one restores it."""
+        return self.today > self.closes
+
+    @property
+    def can_endorse(self) -> bool:
+        return (self.is_open or self.is_late) and self.pending is None
+
+
+def endorsement_standing(permit: Permit, *, today: datetime.date, pending: Case | None) -> EndorsementStanding:
+    opens, closes = endorsement_window(permit)
+    return EndorsementStanding(opens=opens, closes=closes, today=today, pending=pending)
+
+
 def permit_valid_until_after_endorsement(permit: Permit, applied_on: datetime.date) -> datetime.date:
     """Where an endorsement asked for on ``applied_on`` moves the permit's year end.
 

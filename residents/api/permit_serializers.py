@@ -186,9 +186,8 @@ class PermitOutputSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(EndorsementWindowSerializer)
     def get_endorsement_window(self, permit: Permit) -> dict[str, Any]:
-        opens, closes = selectors.endorsement_window(permit)
-        today = timezone.localdate()
-        return {"opens": opens, "closes": closes, "open_now": opens <= today <= closes}
+        standing = selectors.endorsement_standing(permit, today=timezone.localdate(), pending=None)
+        return {"opens": standing.opens, "closes": standing.closes, "open_now": standing.is_open}
 
     def get_verify_url(self, permit: Permit) -> str:
         path = reverse("permit_verify", args=[permit.verify_token])
