@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+from typing import TypeVar
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -10,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -17,12 +21,13 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.network import client_ip
 from accounts.permissions import is_administrator
-from yuean.errors import DomainError
+from yuean.errors import DomainError, form_add_domain_error
 from yuean.paginators import EstimatedCountPaginator
 
 from . import selectors, services
 from .admin_search import PersonSearchMixin
 from .choices import RegionKind
+from .forms import ResidenceEndForm, ResidenceRegistrationForm
 from .models import AuditEvent, Caseworker, Jurisdiction, PermitType, Region, ResidenceRegistration, Resident
 
 
@@ -59,6 +64,32 @@ class StreetFilter(admin.SimpleListFilter):
 
 class ArchiveForm(forms.Form):
     reason = forms.CharField(label=_("归档原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# The registration panel sits among the resident's read-only fields, inside the admin's change form; a form
+# cannot nest in another, so its inputs name their own forms (empty, after the change form) by these ids.
+REGISTRATION_FORM_ID = "residence-register-form"
+DEREGISTRATION_FORM_ID = "residence-end-form"
+PanelForm = TypeVar("PanelForm", bound=forms.Form)
+
+
+def _for_the_panel(form: PanelForm, form_id: str, date_field: str) -> PanelForm:
+    """Nothing is required by the form: what is missing is the service's to say (its messages name what to
+    fill in, as on the residents' pages and in the API). No date after today: the service refuses one."""
+    for field in form.fields.values():
+        field.required = False
+        field.widget.attrs["form"] = form_id
+    form.fields[date_field].widget.attrs["max"] = timezone.localdate().isoformat()
+    return form
+
+
+def registration_form(data=None) -> ResidenceRegistrationForm:  # type: ignore[no-untyped-def]
+    """The residents' own registration form, for the console (ids apart from the change form's)."""
+    return _for_the_panel(ResidenceRegistrationForm(data, auto_id="residence_%s"), REGISTRATION_FORM_ID, "started_on")
+
+
+def deregistration_form(data=None) -> ResidenceEndForm:  # type: ignore[no-untyped-def]
+    return _for_the_panel(ResidenceEndForm(data, auto_id="deregistration_%s"), DEREGISTRATION_FORM_ID, "ended_on")
 
 
 @admin.register(Resident)
@@ -122,10 +153,18 @@ class ResidentAdmin(PersonSearchMixin, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
         resident = self._get_visible(request, int(object_id)) if str(object_id).isdigit() else None
         if resident is not None:
+            history = selectors.residence_history(resident=resident)
             extra_context = {
-                **(extra_context or {}),
                 "resident": resident,
                 "timeline": selectors.resident_timeline(user=request.user, resident=resident)[:50],
+                "residence_history": history,
+                "residence_current": history[0] if history and history[0].is_current else None,
+                "residence_continuous_since": selectors.residence_continuous_since(history),
+                "registration_form": registration_form(),
+                "deregistration_form": deregistration_form(),
+                "registration_form_id": REGISTRATION_FORM_ID,
+                "deregistration_form_id": DEREGISTRATION_FORM_ID,
+                **(extra_context or {}),  # a refused form, bound, from the POST views below
             }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -140,6 +179,16 @@ class ResidentAdmin(PersonSearchMixin, admin.ModelAdmin):
                 "<int:pk>/archive/",
                 self.admin_site.admin_view(self.archive_view),
                 name="residents_resident_archive",
+            ),
+            path(
+                "<int:pk>/residence/register/",
+                self.admin_site.admin_view(self.residence_register_view),
+                name="residents_resident_residence_register",
+            ),
+            path(
+                "<int:pk>/residence/<int:registration_pk>/end/",
+                self.admin_site.admin_view(self.residence_end_view),
+                name="residents_resident_residence_end",
             ),
             *super().get_urls(),
         ]
@@ -186,6 +235,87 @@ class ResidentAdmin(PersonSearchMixin, admin.ModelAdmin):
             {**self.admin_site.each_context(request), "resident": resident, "form": form,
              "opts": self.model._meta, "title": _("归档居民档案")},
         )  # fmt: skip
+
+    # --- residence registration at the window (浙江省流动人口居住登记条例 art. 14) --------------------------
+
+    def residence_register_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Register the resident's address, or a new one (the current registration ends on the moving day)."""
+        resident = self._get_visible(request, pk)
+        if request.method != "POST":
+            return redirect("admin:residents_resident_change", pk)
+        form = registration_form(request.POST)
+        if not form.is_valid():
+            return self._refused(request, pk, registration_form=form)
+        try:
+            registration = services.residence_register(
+                actor=request.user, resident=resident, ip=client_ip(request), **form.cleaned_data
+            )
+        except DomainError as error:
+            form_add_domain_error(form, error)
+            return self._refused(request, pk, error, registration_form=form)
+        messages.success(
+            request,
+            _("已为 %(name)s 办理居住登记：%(street)s · %(community)s，%(address)s，入住日期 %(date)s。")
+            % {"name": resident.name, "street": registration.street.name, "community": registration.community.name,
+               "address": registration.address, "date": registration.started_on.isoformat()},
+        )  # fmt: skip
+        if selectors.residence_change_reported_late(registration):
+            messages.warning(request, _("这次变更距搬家已超过 10 日（逾期申报），请提醒居民以后及时申报。"))
+        if not selectors.resident_list(user=request.user).filter(pk=pk).exists():
+            # Registered in a street this caseworker does not cover: that street's caseworkers serve them now.
+            messages.info(
+                request,
+                _("%(name)s 已迁入%(street)s，不在您负责的街道，今后由该街道办理。")
+                % {"name": resident.name, "street": registration.street.name},
+            )
+            return redirect("admin:residents_resident_changelist")
+        return redirect("admin:residents_resident_change", pk)
+
+    def residence_end_view(self, request: HttpRequest, pk: int, registration_pk: int) -> HttpResponse:
+        """Deregister: the resident left the address (or the district). The registration is named in the URL so
+        that a page left open does not end a registration someone else has made since."""
+        resident = self._get_visible(request, pk)
+        try:
+            registration = selectors.residence_registrations(user=request.user).get(
+                pk=registration_pk, resident=resident
+            )
+        except ResidenceRegistration.DoesNotExist as exc:
+            raise Http404 from exc
+        if request.method != "POST":
+            return redirect("admin:residents_resident_change", pk)
+        form = deregistration_form(request.POST)
+        if not form.is_valid():
+            return self._refused(request, pk, deregistration_form=form)
+        try:
+            services.residence_end(
+                actor=request.user, registration=registration, ip=client_ip(request), **form.cleaned_data
+            )
+        except DomainError as error:
+            form_add_domain_error(form, error)
+            return self._refused(request, pk, error, deregistration_form=form)
+        messages.success(
+            request, _("已注销居住登记（离开日期 %(date)s）。") % {"date": form.cleaned_data["ended_on"].isoformat()}
+        )
+        return redirect("admin:residents_resident_change", pk)
+
+    def _refused(
+        self, request: HttpRequest, pk: int, error: DomainError | None = None, **bound: forms.Form
+    ) -> HttpResponse:
+        """The resident's page again, with the message on top and the form as it was typed (nothing saved).
+
+        Rendered in place rather than redirected so the caseworker does not type the address again. The
+        admin's change view renders its page only for GET (for a POST it would save the read-only form).
+        """
+        if error is not None:
+            messages.error(request, str(error.message))
+        else:  # the form's own checks: a date or a community that is not one
+            for form in bound.values():
+                for name, errors in form.errors.items():
+                    label = form.fields[name].label if name in form.fields else ""
+                    messages.error(request, f"{label}：{errors[0]}" if label else errors[0])
+        page_request = copy.copy(request)
+        page_request.method = "GET"
+        return self.change_view(page_request, str(pk), extra_context=bound)
 
 
 @admin.register(AuditEvent)

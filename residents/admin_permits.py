@@ -7,11 +7,9 @@ photo of a screen would be a working copy of the holder's card.
 
 from __future__ import annotations
 
-import datetime
 import re
 
 from django.contrib import admin
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
@@ -25,24 +23,11 @@ from yuean.paginators import EstimatedCountPaginator
 from . import selectors
 from .admin import StreetFilter
 from .admin_search import PersonSearchMixin
-from .models import AuditEvent, Permit
+from .models import Permit
 from .pii import id_number_validate
 
 # A permit number: the district's division code, the year of issue and eight digits (330602202600000123).
 PERMIT_NUMBER = re.compile(rf"{selectors.DISTRICT_CODE}\d{{12}}")
-
-
-def endorsement_due_between(today: datetime.date) -> tuple[datetime.date, datetime.date]:
-    """The days on which the permits whose endorsement window is open today end their year.
-
-    The window is selectors.endorsement_window (the month before the year ends). It opens later the later the
-    year ends, so these permits are one run of valid_until days, starting today: found by walking forward, so
-    the filter and the portal never disagree about a month's last days.
-    """
-    last = today
-    while selectors.endorsement_window(Permit(valid_until=last + datetime.timedelta(days=1)))[0] <= today:
-        last += datetime.timedelta(days=1)
-    return today, last
 
 
 class ValidityFilter(admin.SimpleListFilter):
@@ -63,7 +48,7 @@ class ValidityFilter(admin.SimpleListFilter):
         if self.value() == "lapsed":
             return queryset.lapsed_on(today)
         if self.value() == "endorsement":
-            return queryset.filter(valid_until__range=endorsement_due_between(today))
+            return queryset.filter(valid_until__range=selectors.endorsement_window_open_for(today))
         return queryset
 
 
@@ -202,20 +187,10 @@ class PermitAdmin(PersonSearchMixin, admin.ModelAdmin):
             "permit": permit,
             "endorsements": selectors.permit_endorsements(permit=permit),
             "applications": applications,
-            "timeline": permit_timeline(permit),
+            "timeline": selectors.permit_timeline(permit=permit),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context=None) -> HttpResponse:  # type: ignore[no-untyped-def]
         self._permit_or_404(request, object_id)
         return super().history_view(request, object_id, extra_context)
-
-
-def permit_timeline(permit: Permit) -> QuerySet[AuditEvent]:
-    """What happened to the permit itself (issue, endorsements, new cards), oldest first; its cases keep their
-    own timelines. Read only for a permit the caller already may see."""
-    return (
-        AuditEvent.objects.filter(content_type=ContentType.objects.get_for_model(Permit), object_id=str(permit.pk))
-        .select_related("actor")
-        .order_by("created_at", "id")
-    )

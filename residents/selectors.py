@@ -319,6 +319,19 @@ def endorsement_window_opens(valid_until: datetime.date) -> datetime.date:
     return valid_until + datetime.timedelta(days=1) - relativedelta(months=ENDORSEMENT_WINDOW_MONTHS)
 
 
+def endorsement_window_open_for(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The days on which the permits whose endorsement window is open today end their year.
+
+    The window is endorsement_window (the month before the year ends). It opens later the later the
+    year ends, so these permits are one run of valid_until days, starting today: found by walking forward, so
+    the filter and the portal never disagree about a month's last days.
+    """
+    last = today
+    while endorsement_window_opens(last + datetime.timedelta(days=1)) <= today:
+        last += datetime.timedelta(days=1)
+    return today, last
+
+
 def endorsement_first_reminder_on(valid_until: datetime.date) -> datetime.date:
     """The first reminder goes 30 days before the year ends, but never before the window opens (a calendar
     month is shorter than 30 days in February): nobody is told to do what they would be refused."""
@@ -470,3 +483,13 @@ def permit_holders_to_tell(
         for pk, number, until, holder_id, user_id in rows
         for recipient in ([user_id] if user_id is not None else guardians.get(holder_id, []))
     ]
+
+
+def permit_timeline(*, permit: Permit) -> QuerySet[AuditEvent]:
+    """What happened to the permit itself (issue, endorsements, new cards), oldest first; its cases keep their
+    own timelines. Read only for a permit the caller already may see."""
+    return (
+        AuditEvent.objects.filter(content_type=ContentType.objects.get_for_model(Permit), object_id=str(permit.pk))
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )

@@ -760,7 +760,10 @@ def residence_register(
     resident.save(update_fields=["community", "street", "address", "updated_at"])
     audit_record(
         actor=actor, subject=resident, event_type=AuditEventType.RESIDENCE_REGISTERED, obj=registration,
-        old={"registration": current.pk} if current else {},
+        old={
+            "community": current.community_id, "address": current.address, "basis": current.basis,
+            "started_on": current.started_on.isoformat(),
+        } if current else {},
         new={"community": community.pk, "address": address, "basis": basis, "started_on": started_on.isoformat()},
         ip=ip,
     )  # fmt: skip
@@ -1011,7 +1014,7 @@ def _permit_card_replace(case: Case, actor: User | None) -> None:
     permit.save(update_fields=["card_serial", "verify_token"])
     audit_record(
         actor=actor, subject=case.applicant, event_type=AuditEventType.PERMIT_CARD_REPLACED, obj=permit,
-        new={"card_serial": permit.card_serial, "reason": detail.replacement_reason},
+        new={"card_serial": permit.card_serial, "replacement_reason": detail.replacement_reason},
     )  # fmt: skip
 
 
@@ -1117,7 +1120,7 @@ def permit_replacement_start(
     PermitApplication.objects.create(
         case=case, permit_type_id=permit.permit_type_id, permit=permit, replacement_reason=reason, **delivery
     )
-    _permit_application_audit(actor, case, {}, {"permit": permit.number, "reason": reason}, ip)
+    _permit_application_audit(actor, case, {}, {"number": permit.number, "replacement_reason": reason}, ip)
     return case
 
 

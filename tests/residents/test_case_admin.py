@@ -30,7 +30,7 @@ from ..casework import (
 )
 from ..factories import ResidentFactory, caseworker_for, make_id_number, street
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_case_type")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_case_type", "two_factor_off")]
 
 CHANGELIST = "/admin/residents/case/"
 
@@ -55,19 +55,6 @@ def listed(client, **params) -> list[Case]:  # type: ignore[no-untyped-def]
 
 def flash(response) -> list[str]:  # type: ignore[no-untyped-def]
     return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-@pytest.fixture(autouse=True)
-def _two_factor_off(settings):  # type: ignore[no-untyped-def]
-    # The console's two-factor enrolment has its own tests (test_admin_residents.py).
-    settings.STAFF_MFA_REQUIRED = False
-
-
-@pytest.fixture
-def console(client, caseworker):  # type: ignore[no-untyped-def]
-    """The browser of the caseworker who covers 塔山街道."""
-    client.force_login(caseworker)
-    return client
 
 
 @pytest.fixture

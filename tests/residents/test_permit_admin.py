@@ -19,31 +19,18 @@ from django.utils import timezone
 from accounts.models import User
 from notifications.models import Notification
 from residents import selectors, services
-from residents.admin_permits import endorsement_due_between
 from residents.choices import CaseStatus, DeliveryMethod
 from residents.models import AuditEvent, Case, Permit, PermitApplication, Resident
 from residents.pii import id_number_check_character, id_number_validate
+from residents.selectors import endorsement_window_open_for
 
 from ..factories import ResidentFactory, caseworker_for, make_id_number, street
 from ..permits import WINDOW, days_ago, permit_row, register, registered_long_enough, submitted_application
 from .test_case_admin import _FormNesting
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("two_factor_off")]
 
 PERMITS = "/admin/residents/permit/"
-
-
-@pytest.fixture(autouse=True)
-def _two_factor_off(settings):  # type: ignore[no-untyped-def]
-    # The console's two-factor enrolment has its own tests (test_admin_residents.py).
-    settings.STAFF_MFA_REQUIRED = False
-
-
-@pytest.fixture
-def console(client, caseworker):  # type: ignore[no-untyped-def]
-    """The browser of the caseworker who covers 塔山街道."""
-    client.force_login(caseworker)
-    return client
 
 
 @pytest.fixture
@@ -351,7 +338,7 @@ def test_the_validity_filter(console, tashan_community):
 def test_the_endorsement_filter_agrees_with_the_portals_window_on_every_day_of_a_year():
     start = datetime.date(2027, 1, 1)
     for today in (start + datetime.timedelta(days=n) for n in range(366)):
-        first, last = endorsement_due_between(today)
+        first, last = endorsement_window_open_for(today)
         for valid_until in (today + datetime.timedelta(days=n) for n in range(-3, 40)):
             opens, closes = selectors.endorsement_window(Permit(valid_until=valid_until))
             assert (first <= valid_until <= last) == (opens <= today <= closes), (today, valid_until)

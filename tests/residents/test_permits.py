@@ -862,7 +862,7 @@ def test_a_lost_card_is_replaced_with_the_same_number_and_validity_and_a_new_qr_
     assert selectors.permit_by_token(permit.verify_token) == permit
     assert Permit.objects.count() == 1
     [replaced] = events(AuditEventType.PERMIT_CARD_REPLACED)
-    assert replaced.new_values == {"card_serial": 2, "reason": ReplacementReason.LOST}
+    assert replaced.new_values == {"card_serial": 2, "replacement_reason": ReplacementReason.LOST}
 
 
 def test_a_replacement_needs_a_photo(resident):
