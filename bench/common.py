@@ -14,6 +14,8 @@ BENCH_CASE_TYPE = "bench"
 BENCH_REFERENCE_PREFIX = "BX"
 CASEWORKER_PREFIX = "bench_cw"
 INTAKE_USERNAME = "bench_intake"
+# The residents' logins loaded by bench/load.py: bench_u<resident id, 7 digits>.
+LOGIN_PREFIX = "bench_u"
 
 
 def django_setup() -> None:

@@ -5,25 +5,32 @@
 
 Creates the database if it is missing and migrates it, then loads communities under the sixteen streets,
 caseworkers with their streets, residents (valid ID numbers, encrypted, hashed and masked with
-residents.pii) and cases, each table with one ``COPY ... FROM STDIN`` fed from a generator. Encryption runs
-in a process pool (``--workers``). Ends with VACUUM ANALYZE and moves the id sequences past the loaded rows.
-Deterministic for a given ``--seed``.
+residents.pii) with the logins of some of them, cases, and ``--permits`` residence permits (each with its
+delivered application case, its completed years' endorsements and, for some, an endorsement awaiting a
+caseworker), each table with one ``COPY ... FROM STDIN`` fed from a generator; then every resident's
+residence registration (one INSERT ... SELECT from the residents). Encryption runs in a process pool
+(``--workers``). Ends with VACUUM ANALYZE and moves the id sequences past the loaded rows. Deterministic for
+a given ``--seed``.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import bisect
 import datetime
 import io
 import itertools
+import json
 import multiprocessing
 import random
 import sys
 import time
 from array import array
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -32,6 +39,7 @@ from bench.common import (  # the project root is on the path now
     BENCH_REFERENCE_PREFIX,
     CASEWORKER_PREFIX,
     INTAKE_USERNAME,
+    LOGIN_PREFIX,
     django_setup,
     resident_login_ensure,
 )
@@ -109,6 +117,11 @@ def copy_rows(cursor, table: str, columns: list[str], chunks: Iterable[bytes]) -
     cursor.copy_expert(sql, IteratorFile(chunks), 1 << 16)
 
 
+def copy_text(value: str) -> str:
+    """A value in COPY's text format (backslash, tab and newlines escaped)."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
 def ts(value: datetime.datetime | None) -> str:
     return NULL if value is None else value.isoformat(sep=" ")
 
@@ -118,8 +131,51 @@ def ts(value: datetime.datetime | None) -> str:
 RESIDENT_COLUMNS = [
     "id", "name", "id_number_ciphertext", "id_number_hash", "id_number_masked", "gender", "birth_date",
     "hukou_province", "hukou_address", "phone", "education", "community_id", "street_id", "address",
-    "arrival_date", "archived_at", "archive_reason", "created_at", "updated_at",
+    "arrival_date", "archived_at", "archive_reason", "created_at", "updated_at", "user_id",
 ]  # fmt: skip
+USER_COLUMNS = [
+    "id", "password", "last_login", "is_superuser", "username", "first_name", "last_name", "email", "is_staff",
+    "is_active", "date_joined", "phone", "phone_verified", "language",
+]  # fmt: skip
+
+# Permit holders: residents registered for long enough (half a year before their first application, which
+# was up to three years ago), 4 % of them children applying through a guardian; 3 % of the adult holders
+# applied at the window and have no login (no reminder reaches them). Besides holders and guardians, 15 % of
+# the other adults have a login. A login's id is USER_ID_BASE + the resident's id, so that a chunk can set
+# the resident's user_id without a round trip; its mobile number (unique) is derived from the same id.
+HOLDER_REGISTERED_BEFORE = datetime.timedelta(days=3 * 365 + 250)
+CHILD_HOLDERS = 0.04
+HOLDERS_WITHOUT_LOGIN = 0.03
+OTHER_LOGINS = 0.15
+USER_ID_BASE = 10_000_000
+
+
+def login_phone(row_id: int) -> str:
+    return f"+86170{row_id:08d}"
+
+
+class Person(NamedTuple):
+    """What the drawing of holders and logins needs to know of a resident of the chunk."""
+
+    row_id: int
+    age_days: int
+    present: bool  # not archived
+    arrival: datetime.date
+    community: int
+    street: int
+    created: datetime.datetime
+
+
+class Holder(NamedTuple):
+    """A permit holder as the permit rows need them."""
+
+    row_id: int
+    street: int
+    name: str
+    phone: str
+    address: str
+    child: bool
+    opened_by: int | None  # the login that applied (the holder's, a child's guardian's), None at the window
 
 
 # ID numbers are distinct by construction, so that chunks can be made independently: the 4-digit area code
@@ -142,21 +198,25 @@ def id_number_for(index: int, rng: random.Random, today: datetime.date) -> str:
     return first17 + id_number_check_character(first17)
 
 
-def resident_chunk(spec: tuple[int, int, int, list[tuple[int, int, float]], str]) -> tuple[bytes, array]:
-    """COPY text for one chunk of residents, and their street ids; runs in the pool.
+def resident_chunk(spec: tuple) -> tuple[bytes, bytes, array, list[Holder], list[tuple[int, int]]]:
+    """COPY text for one chunk of residents and of their logins, the residents' street ids, the chunk's permit
+    holders and the guardian links of the child holders; runs in the pool.
 
     Everything is drawn from a generator seeded by the chunk, so a chunk is the same whichever process
-    makes it. The ID number is encrypted, hashed and masked with residents.pii.
+    makes it. The ID number is encrypted, hashed and masked with residents.pii. Who holds a permit and who
+    has a login is drawn afterwards from a second generator, so the residents' own columns are the same as
+    without permits (only the login holders' mobile number and user id are set).
     """
     from residents.pii import PROVINCES, id_number_encrypt, id_number_hash, id_number_mask
 
-    first_id, size, seed, communities, now_iso = spec
+    first_id, size, seed, communities, now_iso, adult_quota, child_quota = spec
     rng = random.Random(seed)
     now = datetime.datetime.fromisoformat(now_iso)
     today = now.date()
     weights = list(itertools.accumulate(weight for _, _, weight in communities))
     streets = array("I")
-    lines = []
+    rows: list[list[str]] = []
+    people: list[Person] = []
     for row_id in range(first_id, first_id + size):
         number = id_number_for(row_id - 1, rng, today)
         community, street, _ = communities[bisect.bisect(weights, rng.random() * weights[-1])]
@@ -170,53 +230,127 @@ def resident_chunk(spec: tuple[int, int, int, list[tuple[int, int, float]], str]
         arrival = max(birth, created.date() - datetime.timedelta(days=rng.randint(0, 3650)))
         archived = created + datetime.timedelta(days=rng.randint(1, 300)) if rng.random() < 0.02 else None
         archived = archived if archived is None or archived < now else None
-        lines.append(
-            "\t".join(
-                (
-                    str(row_id),
-                    surname + given,
-                    id_number_encrypt(number),
-                    id_number_hash(number),
-                    id_number_mask(number),
-                    "male" if int(number[16]) % 2 else "female",
-                    birth.isoformat(),
-                    number[:2],
-                    f"{PROVINCES[number[:2]]}{rng.choice(COUNTIES)}县{rng.choice(COUNTIES)}镇",
-                    phone,
-                    rng.choice(EDUCATION) if adult else "primary",
-                    str(community),
-                    str(street),
-                    f"{rng.choice(ROADS)}路 {rng.randint(1, 400)} 号 {rng.randint(1, 30)}幢{rng.randint(101, 2402)}室",
-                    arrival.isoformat(),
-                    ts(archived),
-                    "迁出越城区" if archived else "",
-                    ts(created),
-                    ts(created),
-                )
-            )
+        rows.append(
+            [
+                str(row_id),
+                surname + given,
+                id_number_encrypt(number),
+                id_number_hash(number),
+                id_number_mask(number),
+                "male" if int(number[16]) % 2 else "female",
+                birth.isoformat(),
+                number[:2],
+                f"{PROVINCES[number[:2]]}{rng.choice(COUNTIES)}县{rng.choice(COUNTIES)}镇",
+                phone,
+                rng.choice(EDUCATION) if adult else "primary",
+                str(community),
+                str(street),
+                f"{rng.choice(ROADS)}路 {rng.randint(1, 400)} 号 {rng.randint(1, 30)}幢{rng.randint(101, 2402)}室",
+                arrival.isoformat(),
+                ts(archived),
+                "迁出越城区" if archived else "",
+                ts(created),
+                ts(created),
+                NULL,  # user_id, set below for the residents with a login
+            ]
         )
-    return ("\n".join(lines) + "\n").encode(), streets
+        people.append(Person(row_id, (today - birth).days, archived is None, arrival, community, street, created))
+
+    # Permit holders, logins and guardians, drawn after the residents from a generator of their own.
+    pick = random.Random(seed ^ 0x5EED)
+    registered_before = today - HOLDER_REGISTERED_BEFORE
+    long_stay = [p for p in people if p.present and p.arrival <= registered_before]
+    adults = [p for p in long_stay if p.age_days >= 18 * 365]
+    children = [p for p in long_stay if 6 * 365 <= p.age_days < 16 * 365]
+    adult_holders = pick.sample(adults, min(adult_quota, len(adults)))
+    child_holders = pick.sample(children, min(child_quota, len(children)))
+    logins = {p.row_id for p in adult_holders if pick.random() >= HOLDERS_WITHOUT_LOGIN}
+    # Each child holder's guardian: an adult at least 18 years older, of the same community where there is one.
+    grown = [p for p in people if p.present and p.age_days >= 22 * 365]
+    links: list[tuple[int, int]] = []
+    guardian_of: dict[int, int] = {}
+    for child in child_holders:
+        older = [p for p in grown if p.age_days >= child.age_days + 18 * 365]
+        near = [p for p in older if p.community == child.community] or older
+        if near:
+            guardian = pick.choice(near)
+            guardian_of[child.row_id] = guardian.row_id
+            links.append((guardian.row_id, child.row_id))
+            logins.add(guardian.row_id)
+    logins |= {p.row_id for p in people if p.present and p.age_days >= 18 * 365 and pick.random() < OTHER_LOGINS}
+
+    users = []
+    for p in people:
+        if p.row_id not in logins:
+            continue
+        row = rows[p.row_id - first_id]
+        row[9] = login_phone(p.row_id)  # the resident's mobile number is the one they sign in with
+        row[19] = str(USER_ID_BASE + p.row_id)
+        joined = p.created + (now - p.created) * pick.random()
+        email = f"{LOGIN_PREFIX}{p.row_id:07d}@mail.bench.yuean.example.cn" if pick.random() < 0.3 else ""
+        language = "en" if pick.random() < 0.02 else "zh-hans"
+        users.append(
+            "\t".join(
+                (str(USER_ID_BASE + p.row_id), "!", NULL, "f", f"{LOGIN_PREFIX}{p.row_id:07d}", "", "", email, "f",
+                 "t", ts(joined), login_phone(p.row_id), "t", language)
+            )
+        )  # fmt: skip
+    holders = []
+    for p in sorted([*adult_holders, *child_holders], key=lambda p: p.row_id):
+        row = rows[p.row_id - first_id]
+        guardian = guardian_of.get(p.row_id)
+        opened_by = USER_ID_BASE + (guardian if guardian else p.row_id) if (guardian or p.row_id in logins) else None
+        holders.append(Holder(p.row_id, p.street, row[1], row[9], row[13], p.age_days < 16 * 365, opened_by))
+    resident_text = ("\n".join("\t".join(row) for row in rows) + "\n").encode()
+    user_text = ("\n".join(users) + "\n").encode() if users else b""
+    return resident_text, user_text, streets, holders, links
+
+
+@dataclass
+class Loaded:
+    """What the residents' load hands on to the later tables."""
+
+    streets_of: array = field(default_factory=lambda: array("I"))  # each resident's street (index = id - 1)
+    holders: list[Holder] = field(default_factory=list)
+    links: list[tuple[int, int]] = field(default_factory=list)  # (guardian, child) of the child holders
+    logins: int = 0
 
 
 def residents_load(cursor, *, count: int, first_id: int, communities: list[tuple[int, int, float]],  # type: ignore[no-untyped-def]
-                   seed: int, pool, now: datetime.datetime) -> array:  # fmt: skip
-    """COPY ``count`` residents; returns each resident's street id (index = id - first_id) for the cases."""
+                   seed: int, pool, now: datetime.datetime, permits: int, loaded: Loaded) -> None:  # fmt: skip
+    """COPY ``count`` residents, then their logins (accounts_user) in the same transaction.
+
+    ``permits`` residents are picked as permit holders, spread over the chunks in proportion to their size
+    (a share of them children with a guardian); ``loaded`` receives the street ids, the holders and the links.
+    """
     if first_id - 1 + count > AREAS * 1000:
         raise SystemExit(f"at most {AREAS * 1000:,} residents")
-    specs = [
-        (first_id + start, min(CHUNK, count - start), seed * 1_000_003 + start, communities, now.isoformat())
-        for start in range(0, count, CHUNK)
-    ]
-    streets_of = array("I")
+
+    def quota(upto: int, share: float) -> int:
+        return round(upto * permits * share / count)
+
+    specs = []
+    for start in range(0, count, CHUNK):
+        stop = min(start + CHUNK, count)
+        children = quota(stop, CHILD_HOLDERS) - quota(start, CHILD_HOLDERS)
+        adults = max(quota(stop, 1.0) - quota(start, 1.0) - children, 0)
+        specs.append(
+            (first_id + start, stop - start, seed * 1_000_003 + start, communities, now.isoformat(), adults, children)
+        )
+    users: list[bytes] = []
 
     def chunks() -> Iterator[bytes]:
         results = pool.imap(resident_chunk, specs) if pool is not None else map(resident_chunk, specs)
-        for text, streets in results:
-            streets_of.extend(streets)
+        for text, user_text, streets, holders, links in results:
+            loaded.streets_of.extend(streets)
+            loaded.holders.extend(holders)
+            loaded.links.extend(links)
+            users.append(user_text)
             yield text
 
     copy_rows(cursor, "residents_resident", RESIDENT_COLUMNS, chunks())
-    return streets_of
+    loaded.logins = sum(text.count(b"\n") for text in users)
+    copy_rows(cursor, "accounts_user", USER_COLUMNS, users)
 
 
 # --- cases -----------------------------------------------------------------------------------------------
@@ -284,6 +418,230 @@ def case_rows(*, count: int, first_id: int, residents_first_id: int, streets_of:
         yield ("\n".join(lines) + "\n").encode()
 
 
+# --- residence permits -----------------------------------------------------------------------------------
+
+PERMIT_COLUMNS = [
+    "id", "number", "issued_on", "valid_until", "continuity_restarted_on", "card_serial", "verify_token",
+    "created_at", "application_id", "holder_id", "permit_type_id",
+]  # fmt: skip
+APPLICATION_COLUMNS = [
+    "case_id", "replacement_reason", "delivery_method", "recipient_name", "recipient_phone", "delivery_address",
+    "courier", "tracking_number", "dispatched_at", "delivered_at", "permit_id", "permit_type_id", "documents",
+]  # fmt: skip
+ENDORSEMENT_COLUMNS = [
+    "case_id", "applied_on", "year_ending", "late", "endorsed_on", "valid_until_after", "automatic", "permit_id",
+]  # fmt: skip
+GUARDIAN_LINK_COLUMNS = ["relation", "created_at", "child_id", "guardian_id"]
+
+# Of the permits, 3 % lapsed: their year ended in the last 60 days without an endorsement (suspended). The
+# others end evenly over the next 365 days. Of those whose endorsement window is open (the month before the
+# year ends) 8 % have asked for it and wait for a caseworker, and so do 15 % of the lapsed ones (late): their
+# holders' registrations have ended, so the endorsement was not automatic.
+LAPSED = 0.03
+LAPSED_DAYS = 60
+PENDING_IN_WINDOW = 0.08
+PENDING_LAPSED = 0.15
+ADULT_PERMIT_TYPES = [("employment", 70), ("residence", 20), ("study", 6), ("talent", 4)]
+EXPRESS = 0.6
+COURIERS = [("顺丰速运", "SF", 12), ("中国邮政 EMS", "EA", 9), ("中通快递", "78", 11)]
+ENDORSEMENT_CASE_TYPE = "permit_endorsement"
+
+
+@dataclass
+class PermitFamily:
+    """The rows of the permits, as COPY text blocks per table, and what they came to."""
+
+    cases: list[bytes] = field(default_factory=list)
+    permits: list[bytes] = field(default_factory=list)
+    applications: list[bytes] = field(default_factory=list)
+    endorsements: list[bytes] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def at(day: datetime.date, seconds: int) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=TZ) + datetime.timedelta(seconds=seconds)
+
+
+def permit_family(*, holders: list[Holder], first_case_id: int, permit_types: dict[str, tuple[int, list]],  # type: ignore[no-untyped-def]
+                  caseworkers_of: dict[int, list[int]], intake: int, seed: int, now: datetime.datetime,
+                  ) -> PermitFamily:  # fmt: skip
+    """For each holder: the permit Case (delivered), its PermitApplication and the Permit, the approved
+    endorsements of the years already completed, and for some an endorsement awaiting a caseworker.
+
+    ``valid_until`` is the day before an anniversary of ``issued_on``, as the services keep it: a permit issued
+    k years ago (k = 1 to 3) and endorsed every year since ends its year on the coming anniversary.
+    """
+    from dateutil.relativedelta import relativedelta
+
+    rng = random.Random(seed + 11)
+    today = now.date()
+    day_s = 86400
+    family = PermitFamily()
+    # The type's checklist as it stood when the holder applied (PermitApplication.documents), as COPY text.
+    checklists = {
+        key: copy_text(json.dumps(documents, ensure_ascii=False)) for key, (_, documents) in permit_types.items()
+    }
+    type_ids = {key: pk for key, (pk, _) in permit_types.items()}
+    counts = dict.fromkeys(
+        ["permits", "lapsed", "children", "express", "endorsements approved", "endorsements pending"], 0
+    )
+    type_names = [key for key, _ in ADULT_PERMIT_TYPES]
+    type_weights = list(itertools.accumulate(weight for _, weight in ADULT_PERMIT_TYPES))
+    cases: list[str] = []
+    permits: list[str] = []
+    applications: list[str] = []
+    endorsements: list[str] = []
+    case_id = first_case_id
+
+    def case_line(case_type: str, reference: str, status: str, submitted: datetime.datetime,
+                  decided: datetime.datetime | None, created: datetime.datetime, updated: datetime.datetime,
+                  holder: Holder, assignee: int | None) -> str:  # fmt: skip
+        return "\t".join(
+            (
+                str(case_id), case_type, reference, status, ts(submitted), ts(submitted + DUE_IN), NULL, "[]", "",
+                ts(decided), "", ts(created), ts(updated), str(holder.row_id),
+                NULL if assignee is None else str(assignee), str(holder.opened_by or intake), str(holder.street),
+            )
+        )  # fmt: skip
+
+    def flush() -> None:
+        for lines, blocks in ((cases, family.cases), (permits, family.permits),
+                              (applications, family.applications), (endorsements, family.endorsements)):  # fmt: skip
+            if lines:
+                blocks.append(("\n".join(lines) + "\n").encode())
+                lines.clear()
+
+    for permit_id, holder in enumerate(holders, start=1):
+        lapsed = rng.random() < LAPSED
+        if lapsed:
+            year_end = today - datetime.timedelta(days=rng.randint(1, LAPSED_DAYS))
+            years = rng.randint(1, 2)
+        else:
+            year_end = today + datetime.timedelta(days=rng.randrange(365))
+            years = rng.randint(1, 3)
+        issued_on = year_end + datetime.timedelta(days=1) - relativedelta(years=years)
+        valid_until = issued_on + relativedelta(years=years) - datetime.timedelta(days=1)
+        drawn = type_names[bisect.bisect(type_weights, rng.random() * type_weights[-1])]
+        permit_type = "study" if holder.child else drawn
+        assignee = rng.choice(caseworkers_of[holder.street])
+        # The application: opened 8 to 25 days before the day of issue, decided that day, then sent or collected.
+        created = at(issued_on - datetime.timedelta(days=rng.randint(8, 25)), rng.randint(8 * 3600, 20 * 3600))
+        submitted = created + datetime.timedelta(seconds=rng.randint(60, 2 * day_s))
+        decided = min(at(issued_on, rng.randint(9 * 3600, 17 * 3600)), now - datetime.timedelta(hours=2))
+        express = not holder.child and rng.random() < EXPRESS
+        dispatched = min(decided + datetime.timedelta(seconds=rng.randint(day_s // 2, 3 * day_s)),
+                         now - datetime.timedelta(hours=1))  # fmt: skip
+        transit = rng.randint(day_s // 2, (4 if express else 14) * day_s)
+        delivered = min(dispatched + datetime.timedelta(seconds=transit), now)
+        cases.append(
+            case_line("permit", f"JZ{created:%Y%m%d}{case_id:07d}", "delivered", submitted, decided, created,
+                      delivered, holder, assignee)
+        )  # fmt: skip
+        if express:
+            courier, prefix, digits = rng.choice(COURIERS)
+            delivery = ("express", holder.name, holder.phone, f"浙江省绍兴市越城区{holder.address}", courier,
+                        f"{prefix}{rng.randrange(10**digits):0{digits}d}")  # fmt: skip
+            counts["express"] += 1
+        else:
+            delivery = ("window", "", "", "", "", "")
+        applications.append(
+            "\t".join((str(case_id), "", *delivery, ts(dispatched), ts(delivered), str(permit_id),
+                       str(type_ids[permit_type]), checklists[permit_type]))
+        )  # fmt: skip
+        # The QR code's token: 24 random bytes, URL-safe, as secrets.token_urlsafe(24) makes them.
+        token = base64.urlsafe_b64encode(rng.getrandbits(192).to_bytes(24, "big")).decode().rstrip("=")
+        permits.append(
+            "\t".join((str(permit_id), f"330602{issued_on:%Y}{permit_id:08d}", issued_on.isoformat(),
+                       valid_until.isoformat(), NULL, "1", token, ts(decided), str(case_id), str(holder.row_id),
+                       str(type_ids[permit_type])))
+        )  # fmt: skip
+        case_id += 1
+        # The endorsements of the years completed: asked for in the month before each anniversary, automatic.
+        for year in range(1, years):
+            ending = issued_on + relativedelta(years=year) - datetime.timedelta(days=1)
+            applied_on = ending - datetime.timedelta(days=rng.randrange(30))
+            asked = at(applied_on, rng.randint(7 * 3600, 23 * 3600))
+            after = issued_on + relativedelta(years=year + 1) - datetime.timedelta(days=1)
+            cases.append(
+                case_line(ENDORSEMENT_CASE_TYPE, f"QZ{asked:%Y%m%d}{case_id:07d}", "approved", asked,
+                          asked + datetime.timedelta(seconds=1), asked, asked + datetime.timedelta(seconds=1), holder,
+                          None)
+            )  # fmt: skip
+            endorsements.append(
+                "\t".join((str(case_id), applied_on.isoformat(), ending.isoformat(), "f", applied_on.isoformat(),
+                           after.isoformat(), "t", str(permit_id)))
+            )  # fmt: skip
+            case_id += 1
+            counts["endorsements approved"] += 1
+        # This year's endorsement, asked for and waiting for a caseworker.
+        window_opens = valid_until + datetime.timedelta(days=1) - relativedelta(months=1)
+        if lapsed:
+            pending, first_day = rng.random() < PENDING_LAPSED, valid_until + datetime.timedelta(days=1)
+        else:
+            pending, first_day = window_opens <= today and rng.random() < PENDING_IN_WINDOW, window_opens
+        if pending:
+            applied_on = today - datetime.timedelta(days=rng.randint(0, min(14, (today - first_day).days)))
+            asked = min(at(applied_on, rng.randint(7 * 3600, 23 * 3600)), now - datetime.timedelta(minutes=5))
+            assignee = rng.choice(caseworkers_of[holder.street]) if rng.random() < 0.7 else None
+            cases.append(
+                case_line(ENDORSEMENT_CASE_TYPE, f"QZ{asked:%Y%m%d}{case_id:07d}", "submitted", asked, None, asked,
+                          asked, holder, assignee)
+            )  # fmt: skip
+            endorsements.append(
+                "\t".join((str(case_id), applied_on.isoformat(), valid_until.isoformat(), "t" if lapsed else "f",
+                           NULL, NULL, "f", str(permit_id)))
+            )  # fmt: skip
+            case_id += 1
+            counts["endorsements pending"] += 1
+        counts["permits"] += 1
+        counts["lapsed"] += lapsed
+        counts["children"] += holder.child
+        if permit_id % CHUNK == 0:
+            flush()
+    flush()
+    counts["cases"] = case_id - first_case_id
+    family.counts = counts
+    return family
+
+
+def registrations_insert(cursor, *, registered_by: int) -> None:  # type: ignore[no-untyped-def]
+    """Every resident's residence registration, copied from the resident's own community, street, address and
+    arrival date by one INSERT ... SELECT (the same data, so consistent by construction, without a round trip
+    of a million rows). Current, except for the archived residents (ended when archived) and the holders
+    whose endorsement waits for a caseworker (ended a week before they asked: the landlord reported them
+    gone, which is why the endorsement was not automatic)."""
+    cursor.execute(
+        """INSERT INTO residents_residenceregistration
+                  (resident_id, community_id, street_id, address, basis, started_on, ended_on, end_reason,
+                   registered_by_id, registered_at)
+           SELECT r.id, r.community_id, r.street_id, r.address,
+                  (ARRAY['rented', 'rented', 'rented', 'rented', 'rented', 'rented', 'employer', 'employer', 'own',
+                         'relative'])[r.id %% 10 + 1],
+                  r.arrival_date,
+                  CASE WHEN r.archived_at IS NOT NULL
+                       THEN greatest((r.archived_at AT TIME ZONE 'Asia/Shanghai')::date, r.arrival_date)
+                       ELSE gone.ended_on END,
+                  CASE WHEN r.archived_at IS NOT NULL THEN r.archive_reason
+                       WHEN gone.ended_on IS NOT NULL THEN '房东申报已搬离' ELSE '' END,
+                  %s, r.created_at
+             FROM residents_resident r
+             LEFT JOIN (SELECT p.holder_id, min(e.applied_on) - 7 AS ended_on
+                          FROM residents_permitendorsement e
+                          JOIN residents_permit p ON p.id = e.permit_id
+                          JOIN residents_case c ON c.id = e.case_id
+                         WHERE c.status IN ('submitted', 'resubmitted') GROUP BY p.holder_id) gone
+                    ON gone.holder_id = r.id
+            ORDER BY r.id""",
+        [registered_by],
+    )
+
+
+def guardian_link_rows(links: list[tuple[int, int]], now: datetime.datetime) -> Iterator[bytes]:
+    lines = [f"parent\t{ts(now)}\t{child}\t{guardian}" for guardian, child in links]
+    if lines:
+        yield ("\n".join(lines) + "\n").encode()
+
+
 # --- fixtures made with the ORM (a few hundred rows) ----------------------------------------------------
 
 
@@ -340,6 +698,17 @@ def caseworkers_ensure(extra_pairs: int) -> dict[int, list[int]]:
         for street in cover:
             of_street[street.pk].append(user.pk)
     return of_street
+
+
+def permit_types_ids() -> dict[str, tuple[int, list]]:  # type: ignore[type-arg]
+    """The default permit types (migration 0008) by key: their id and their document checklist."""
+    from residents.models import PermitType
+
+    ids = {key: (pk, documents) for key, pk, documents in PermitType.objects.values_list("key", "id", "documents")}
+    missing = {key for key, _ in ADULT_PERMIT_TYPES} - set(ids)
+    if missing:
+        raise SystemExit(f"permit types missing: {sorted(missing)} (migrate residents)")
+    return ids
 
 
 def intake_user() -> int:
@@ -406,42 +775,51 @@ def foreign_keys_check(cursor, table: str) -> None:  # type: ignore[no-untyped-d
             raise RuntimeError(f"{broken} rows of {table} break {name}")
 
 
-def bulk_load(table: str, copy, *, lap, rebuild: bool) -> None:  # type: ignore[no-untyped-def]
-    """COPY into ``table`` in one transaction, the usual way of bulk loading PostgreSQL.
+def bulk_load(tables: str | list[str], copy, *, lap, rebuild: bool, label: str = "") -> None:  # type: ignore[no-untyped-def]
+    """COPY into ``tables`` in one transaction, the usual way of bulk loading PostgreSQL.
 
     With ``rebuild``, indexes that back no constraint are dropped first and built again after (one sort
     each instead of a million insertions), and the foreign-key row triggers are skipped
-    (session_replication_role, superuser only) in favour of one anti-join per key. A failure rolls all of
-    it back, indexes included.
+    (session_replication_role, superuser only) in favour of one anti-join per key, once every table is
+    loaded (tables loaded together may point at each other). A failure rolls all of it back, indexes included.
     """
     from django.db import connection, transaction
 
+    tables = [tables] if isinstance(tables, str) else tables
+    label = label or " + ".join(tables)
     t = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         skip_triggers = rebuild and cursor.fetchone()[0]
-        indexes = secondary_indexes(cursor, table) if rebuild else []
+        indexes = [index for table in tables for index in secondary_indexes(cursor, table)] if rebuild else []
         for name, _ in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
         if skip_triggers:
             cursor.execute("SET LOCAL session_replication_role = replica")
         copy(cursor)
-        t = lap(f"{table} COPY", t)
+        t = lap(f"{label} COPY", t)
         if skip_triggers:
             cursor.execute("SET LOCAL session_replication_role = origin")
-            foreign_keys_check(cursor, table)
-            t = lap(f"{table} foreign keys", t)
+            for table in tables:
+                foreign_keys_check(cursor, table)
+            t = lap(f"{label} foreign keys", t)
         for _, ddl in indexes:
             cursor.execute(ddl)
         if indexes:
-            t = lap(f"{table} {len(indexes)} indexes", t)
-    lap(f"{table} commit", t)
+            t = lap(f"{label} {len(indexes)} indexes", t)
+    lap(f"{label} commit", t)
 
 
+# accounts_user too: the residents' logins are loaded; the loader's own users (caseworkers, intake,
+# bench_resident) are made again, and CASCADE empties what points at users (notifications, reminders, sessions).
 RESET_TABLES = [
     "residents_casedocument", "residents_case", "residents_auditevent", "residents_guardianlink",
-    "residents_resident",
+    "residents_resident", "accounts_user",
+]  # fmt: skip
+VACUUMED = [
+    "residents_resident", "residents_case", "accounts_user", "residents_permit", "residents_permitapplication",
+    "residents_permitendorsement", "residents_residenceregistration",
 ]  # fmt: skip
 
 
@@ -457,6 +835,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--residents", type=int, default=1_000_000)
     parser.add_argument("--cases", type=int, default=300_000)
+    parser.add_argument("--permits", type=int, default=300_000, help="residents holding a residence permit")
     parser.add_argument("--communities-per-street", type=int, default=20)
     parser.add_argument("--caseworker-pairs", type=int, default=8, help="caseworkers covering two streets")
     parser.add_argument("--workers", type=int, default=2, help="processes encrypting ID numbers (1: in-process)")
@@ -477,7 +856,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def lap(name: str, since: float) -> float:
         timings[name] = time.perf_counter() - since
-        print(f"  {name:<36} {timings[name]:8.1f} s", flush=True)
+        print(f"  {name:<52} {timings[name]:8.1f} s", flush=True)
         return time.perf_counter()
 
     t = time.perf_counter()
@@ -502,50 +881,90 @@ def main(argv: list[str] | None = None) -> int:
     t = lap("communities, caseworkers", t)
 
     now = timezone.now().astimezone(TZ).replace(microsecond=0)
+    permit_types = permit_types_ids()
     connection.close()  # fork the encryption workers before opening the connection that COPYs
     pool = multiprocessing.get_context("fork").Pool(args.workers) if args.workers > 1 else None
-    streets_of = array("I")
+    loaded = Loaded()
     try:
 
         def residents(cursor) -> None:  # type: ignore[no-untyped-def]
-            streets_of.extend(
-                residents_load(
-                    cursor, count=args.residents, first_id=1, communities=communities, seed=args.seed, pool=pool,
-                    now=now,
-                )
+            residents_load(
+                cursor, count=args.residents, first_id=1, communities=communities, seed=args.seed, pool=pool,
+                now=now, permits=args.permits, loaded=loaded,
             )  # fmt: skip
 
-        bulk_load("residents_resident", residents, lap=lap, rebuild=not args.keep_indexes)
+        # The logins in the same transaction: residents point at them, and the foreign keys are checked once
+        # both are in.
+        bulk_load(
+            ["residents_resident", "accounts_user"], residents, lap=lap, rebuild=not args.keep_indexes,
+            label="residents + logins",
+        )  # fmt: skip
     finally:
         if pool is not None:
             pool.close()
             pool.join()
 
+    t = time.perf_counter()
+    family = permit_family(
+        holders=loaded.holders, first_case_id=args.cases + 1, permit_types=permit_types,
+        caseworkers_of=caseworkers_of, intake=opened_by, seed=args.seed, now=now,
+    )  # fmt: skip
+    t = lap("permits: generate", t)
+
     def cases(cursor) -> None:  # type: ignore[no-untyped-def]
         copy_rows(
             cursor, "residents_case", CASE_COLUMNS,
-            case_rows(count=args.cases, first_id=1, residents_first_id=1, streets_of=streets_of,
-                      caseworkers_of=caseworkers_of, opened_by=opened_by, seed=args.seed, now=now),
+            itertools.chain(
+                case_rows(count=args.cases, first_id=1, residents_first_id=1, streets_of=loaded.streets_of,
+                          caseworkers_of=caseworkers_of, opened_by=opened_by, seed=args.seed, now=now),
+                family.cases,
+            ),
         )  # fmt: skip
 
     bulk_load("residents_case", cases, lap=lap, rebuild=not args.keep_indexes)
+
+    def permits(cursor) -> None:  # type: ignore[no-untyped-def]
+        copy_rows(cursor, "residents_permit", PERMIT_COLUMNS, family.permits)
+        copy_rows(cursor, "residents_permitapplication", APPLICATION_COLUMNS, family.applications)
+        copy_rows(cursor, "residents_permitendorsement", ENDORSEMENT_COLUMNS, family.endorsements)
+
+    bulk_load(
+        ["residents_permit", "residents_permitapplication", "residents_permitendorsement"], permits, lap=lap,
+        rebuild=not args.keep_indexes, label="permits, applications, endorsements",
+    )  # fmt: skip
+
+    def registrations(cursor) -> None:  # type: ignore[no-untyped-def]
+        copy_rows(cursor, "residents_guardianlink", GUARDIAN_LINK_COLUMNS, guardian_link_rows(loaded.links, now))
+        registrations_insert(cursor, registered_by=opened_by)
+
+    bulk_load(
+        ["residents_guardianlink", "residents_residenceregistration"], registrations, lap=lap,
+        rebuild=not args.keep_indexes, label="guardian links, registrations",
+    )  # fmt: skip
     t = time.perf_counter()
 
+    with connection.cursor() as cursor:
+        sequences_advance(cursor, ["accounts_user"])
     resident_login_ensure()
     with connection.cursor() as cursor:
-        sequences_advance(cursor, ["residents_resident", "residents_case", "residents_region"])
-        cursor.execute("VACUUM (ANALYZE) residents_resident")
-        cursor.execute("VACUUM (ANALYZE) residents_case")
+        sequences_advance(
+            cursor, ["residents_resident", "residents_case", "residents_region", "accounts_user", "residents_permit"]
+        )
+        for table in VACUUMED:
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
         cursor.execute("ANALYZE")
         t = lap("setval, VACUUM ANALYZE", t)
         cursor.execute(
-            "SELECT pg_size_pretty(pg_total_relation_size('residents_resident')),"
-            " pg_size_pretty(pg_total_relation_size('residents_case'))"
+            "SELECT " + ", ".join(f"pg_size_pretty(pg_total_relation_size('{table}'))" for table in VACUUMED)
         )
-        resident_size, case_size = cursor.fetchone()
+        sizes = dict(zip(VACUUMED, cursor.fetchone(), strict=True))
     total = time.perf_counter() - started
-    print(f"  {'total':<36} {total:8.1f} s")
-    print(f"  sizes: residents {resident_size}, cases {case_size} (with indexes)")
+    print(f"  {'total':<52} {total:8.1f} s")
+    print("  sizes (with indexes): " + ", ".join(f"{table.split('_', 1)[1]} {size}" for table, size in sizes.items()))
+    print(
+        f"  logins {loaded.logins:,}; guardian links {len(loaded.links):,}; "
+        + ", ".join(f"{name} {count:,}" for name, count in family.counts.items())
+    )
     return 0
 
 

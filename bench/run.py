@@ -1,6 +1,7 @@
-"""Benchmarks of the caseworker console and the reminder sweep against their floor on the same machine.
+"""Benchmarks of the caseworker console and the reminder sweeps against their floor on the same machine.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/yuean_bench .venv/bin/python bench/run.py [--write-doc]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/yuean_bench .venv/bin/python bench/run.py \
+        [--part all|console|permits] [--write-doc]
 
 Seed first with bench/load.py. Every operation is timed as the median of ``--runs`` runs after
 ``--warmup`` runs, and compared with its floor: the raw SQL that fetches the same rows through a plain
@@ -8,7 +9,9 @@ psycopg2 connection, and a bare Django view for the framework's own cost. Pages 
 Django's test Client as a seeded caseworker (force_login). Every loop is bounded by a run count and a time
 budget. An index proposed for what is still slow (PROPOSED) is tried on the app's own statement in a
 transaction that is rolled back; ``--with-proposed`` builds it for the whole run and drops it at the end.
-``--write-doc`` replaces the generated block of docs/PERFORMANCE.md with the numbers of this run.
+The permit reminder sweeps (``--part permits``) are timed as a read against the raw SQL of the same
+recipients, then as a whole issue on a fresh day, a second run the same day and a first run.
+``--write-doc`` replaces the generated block of docs/PERFORMANCE.md of each part run with its numbers.
 """
 
 from __future__ import annotations
@@ -291,9 +294,10 @@ RESIDENT_JOINS = """FROM residents_resident r LEFT JOIN residents_region m ON m.
                     LEFT JOIN residents_region s ON s.id = r.street_id"""
 RESIDENT_BY_ID_SQL = f"""SELECT {RESIDENT_COLUMNS} {RESIDENT_JOINS}
     WHERE r.id_number_hash = %s AND r.street_id = ANY(%s)"""
+# The resident list shows 25 rows a page (ResidentAdmin.list_per_page, since commit 0cf0d09).
 RESIDENT_BY_NAME_SQL = f"""SELECT {RESIDENT_COLUMNS} {RESIDENT_JOINS}
     WHERE r.name LIKE %s AND r.street_id = ANY(%s)
-    ORDER BY r.id DESC LIMIT 50"""
+    ORDER BY r.id DESC LIMIT 25"""
 # Indexes proposed in docs/PERFORMANCE.md ("Still slow"): the page, the statement of it to try (the first
 # captured query starting so), and the DDL. Tried on the statement as the app sends it, with the index built
 # in a transaction that is rolled back; with --with-proposed the indexes are built for the whole run (so that
@@ -313,6 +317,235 @@ DIGEST_SQL = """SELECT j.caseworker_id, sum(d.overdue), sum(d.due_soon)
     JOIN residents_jurisdiction j ON j.street_id = d.street_id
     JOIN accounts_user u ON u.id = j.caseworker_id AND u.is_active
     GROUP BY j.caseworker_id ORDER BY j.caseworker_id"""
+
+
+# --- residence permits ------------------------------------------------------------------------------------
+
+CASE_OPEN = ("draft", "submitted", "resubmitted", "needs_documents")  # residents.choices.CASE_OPEN_STATUSES
+PERMITS_BEGIN, PERMITS_END = "<!-- bench:permits:begin -->", "<!-- bench:permits:end -->"
+PERMIT_READ_TARGET_MS = 1_000  # the read of a daily sweep: well under a second
+PERMIT_ISSUE_TARGET_MS = 10_000  # the daily reminder sweep, as for case_digest
+# Who to tell about the permits whose year ends on one of these days, as the sweeps decide it: permits with no
+# endorsement open (draft to decision) of holders not archived, their holder's login if active, or for a holder
+# without one each guardian with an active login. One statement; the app makes two per group of days (permits,
+# then the guardians of the children among them).
+PERMIT_RECIPIENTS_SQL = """SELECT p.id, p.number, p.valid_until, coalesce(r.user_id, gu.id) AS recipient_id
+    FROM residents_permit p JOIN residents_resident r ON r.id = p.holder_id
+    LEFT JOIN accounts_user hu ON hu.id = r.user_id
+    LEFT JOIN residents_guardianlink g ON r.user_id IS NULL AND g.child_id = r.id
+    LEFT JOIN residents_resident gr ON gr.id = g.guardian_id
+    LEFT JOIN accounts_user gu ON gu.id = gr.user_id AND gu.is_active
+    WHERE p.valid_until = ANY(%(days)s::date[]) AND r.archived_at IS NULL AND (r.user_id IS NULL OR hu.is_active)
+      AND NOT EXISTS (SELECT 1 FROM residents_permitendorsement e JOIN residents_case c ON c.id = e.case_id
+                       WHERE e.permit_id = p.id AND c.status = ANY(%(open)s))
+      AND (r.user_id IS NOT NULL OR gu.id IS NOT NULL)"""
+
+
+def _catch_up(first: datetime.date) -> list[datetime.date]:
+    from residents.reminders import CATCH_UP_DAYS
+
+    return [first - datetime.timedelta(days=n) for n in range(CATCH_UP_DAYS + 1)]
+
+
+def _endorsement_groups(today: datetime.date) -> list[tuple[str, list[datetime.date]]]:
+    """The year ends the endorsement sweep reads on ``today``, by reminder kind (one statement each).
+
+    The first reminder goes 30 days before the year ends but not before the endorsement window opens
+    (residents.selectors.endorsement_first_reminder_on), so 27 to 30 days before: the year ends whose first
+    reminder day is today or one of the catch-up days before. The second goes 7 days before.
+    """
+    from residents.reminders import CATCH_UP_DAYS
+    from residents.selectors import ENDORSEMENT_REMINDER_DAYS, endorsement_first_reminder_on
+
+    first, last = ENDORSEMENT_REMINDER_DAYS
+    since = today - datetime.timedelta(days=CATCH_UP_DAYS)
+    candidates = [today + datetime.timedelta(days=n) for n in range(first - 3 - CATCH_UP_DAYS, first + 1)]
+    first_ends = [end for end in candidates if since <= endorsement_first_reminder_on(end) <= today]
+    return [
+        (f"permit_endorsement_{first}d", first_ends),
+        (f"permit_endorsement_{last}d", _catch_up(today + datetime.timedelta(days=last))),
+    ]
+
+
+# The groups of year ends each sweep reads on a day, with their reminder kind: one statement per group (a call
+# of residents.selectors.permit_holders_to_tell each).
+PERMIT_SWEEP_GROUPS: dict[str, Callable[[datetime.date], list[tuple[str, list[datetime.date]]]]] = {
+    "permit_endorsement_due": _endorsement_groups,
+    "permit_lapsed": lambda today: [("permit_lapsed", _catch_up(today - datetime.timedelta(days=1)))],
+}
+
+
+def permit_sweep_days(sweep: str, today: datetime.date) -> list[datetime.date]:
+    return sorted({day for _, days in PERMIT_SWEEP_GROUPS[sweep](today) for day in days})
+
+
+def permit_sweep_kinds(sweep: str, today: datetime.date) -> list[str]:
+    return [kind for kind, _ in PERMIT_SWEEP_GROUPS[sweep](today)]
+
+
+def permit_sweep_newest(sweep: str, today: datetime.date) -> list[tuple[str, datetime.date]]:
+    """The (kind, year end) pairs that ``today``'s run finds new once yesterday's run is recorded: the others
+    are shared through the catch-up days."""
+    yesterday = dict(PERMIT_SWEEP_GROUPS[sweep](today - datetime.timedelta(days=1)))
+    return [
+        (kind, day) for kind, days in PERMIT_SWEEP_GROUPS[sweep](today) for day in days
+        if day not in yesterday.get(kind, [])
+    ]  # fmt: skip
+
+
+def permit_counts(floor: Floor, today: datetime.date) -> dict[str, int]:
+    endorsement, lapsed = permit_sweep_days("permit_endorsement_due", today), permit_sweep_days("permit_lapsed", today)
+    names = [
+        "permits", "lapsed (year ended)", "ending on the days the endorsement sweep reads",
+        "ending on the days the lapse sweep reads", "endorsements awaiting a caseworker", "endorsements approved",
+        "holders with a login", "child holders with a guardian's login",
+    ]  # fmt: skip
+    row = floor.rows(
+        """SELECT count(*), count(*) FILTER (WHERE p.valid_until < %(today)s),
+                  count(*) FILTER (WHERE p.valid_until = ANY(%(endorsement)s::date[])),
+                  count(*) FILTER (WHERE p.valid_until = ANY(%(lapsed)s::date[])),
+                  (SELECT count(*) FROM residents_permitendorsement e JOIN residents_case c ON c.id = e.case_id
+                    WHERE c.status = ANY(%(open)s)),
+                  (SELECT count(*) FROM residents_permitendorsement WHERE endorsed_on IS NOT NULL),
+                  count(*) FILTER (WHERE r.user_id IS NOT NULL),
+                  count(*) FILTER (WHERE r.user_id IS NULL AND EXISTS (
+                      SELECT 1 FROM residents_guardianlink g JOIN residents_resident gr ON gr.id = g.guardian_id
+                       WHERE g.child_id = r.id AND gr.user_id IS NOT NULL))
+             FROM residents_permit p JOIN residents_resident r ON r.id = p.holder_id""",
+        {"today": today, "endorsement": endorsement, "lapsed": lapsed, "open": list(CASE_OPEN)},
+    )[0]
+    return dict(zip(names, row, strict=True))
+
+
+def permit_reminders_delete(kinds: list[str], pairs: list[tuple[str, datetime.date]] | None) -> None:
+    """Forget the permit reminders (with their notifications and deliveries): of these (kind, day) pairs, or
+    every one of these kinds."""
+    from django.db import transaction
+
+    from notifications.models import Notification, Reminder
+
+    with transaction.atomic():
+        for kind, day in pairs if pairs is not None else [(kind, None) for kind in kinds]:
+            notifications = Notification.objects.filter(dedupe_key__startswith=f"reminder:{kind}:")
+            reminders = Reminder.objects.filter(kind=kind)
+            if day is not None:
+                notifications = notifications.filter(dedupe_key__endswith=f":{day.isoformat()}")
+                reminders = reminders.filter(due_date=day)
+            notifications.delete()  # with their deliveries
+            reminders.delete()
+
+
+def permit_rows_written(kinds: list[str], since: dict[str, int] | None = None) -> dict[str, int]:
+    """How many reminders, notifications and deliveries of these kinds there are (less ``since``)."""
+    from django.db.models import Q
+
+    from notifications.models import Delivery, Notification, Reminder
+
+    keys = Q()
+    for kind in kinds:
+        keys |= Q(dedupe_key__startswith=f"reminder:{kind}:")
+    notifications = Notification.objects.filter(keys)
+    deliveries = Delivery.objects.filter(notification__in=notifications)
+    counts = {
+        "reminders": Reminder.objects.filter(kind__in=kinds).count(),
+        "notifications": notifications.count(),
+        "deliveries": deliveries.count(),
+        "sms": deliveries.filter(channel="sms").count(),
+        "email": deliveries.filter(channel="email").count(),
+        "sent": deliveries.filter(status="sent").count(),
+    }
+    return {key: value - (since or {}).get(key, 0) for key, value in counts.items()}
+
+
+def permit_holders_to_tell_not_exists(*, valid_until_in: list[datetime.date], skip_pending_endorsement: bool) -> list:  # type: ignore[type-arg]
+    """A copy of residents.selectors.permit_holders_to_tell with one change, the exclusion of pending
+    endorsements as a correlated NOT EXISTS instead of NOT IN: to time the sweeps' read with the change
+    proposed in docs/PERFORMANCE.md (swapped in for the measurement only; the app is not changed)."""
+    from django.db.models import Exists, OuterRef
+
+    from residents import selectors
+    from residents.models import GuardianLink, Permit, PermitEndorsement
+
+    permits = Permit.objects.filter(valid_until__in=valid_until_in)
+    if skip_pending_endorsement:
+        pending = PermitEndorsement.objects.filter(permit=OuterRef("pk"), case__status__in=CASE_OPEN)
+        permits = permits.exclude(Exists(pending))
+    permits = permits.filter(holder__archived_at__isnull=True).exclude(holder__user__is_active=False)
+    rows = list(permits.values_list("id", "number", "valid_until", "holder_id", "holder__user_id"))
+    children = [holder_id for *_, holder_id, user_id in rows if user_id is None]
+    guardians: dict[int, list[int]] = {}
+    for child_id, user_id in GuardianLink.objects.filter(
+        child_id__in=children, guardian__user__isnull=False, guardian__user__is_active=True
+    ).values_list("child_id", "guardian__user_id"):
+        guardians.setdefault(child_id, []).append(user_id)
+    return [
+        selectors.PermitRecipientRow(permit_id=pk, number=number, valid_until=until, recipient_id=recipient)
+        for pk, number, until, holder_id, user_id in rows
+        for recipient in ([user_id] if user_id is not None else guardians.get(holder_id, []))
+    ]
+
+
+@contextlib.contextmanager
+def selector_swapped() -> Iterator[None]:
+    """permit_holders_to_tell_not_exists in place of the app's selector, for the block."""
+    from residents import selectors
+
+    original = selectors.permit_holders_to_tell
+    selectors.permit_holders_to_tell = permit_holders_to_tell_not_exists
+    try:
+        yield
+    finally:
+        selectors.permit_holders_to_tell = original
+
+
+def outbox_drain() -> int:
+    """Send every due delivery in this process, as the outbox sweep's workers would; returns how many."""
+    from notifications.services import deliveries_due, delivery_send
+
+    sent = 0
+    while ids := deliveries_due():
+        sent += sum(delivery_send(delivery_id=delivery_id) for delivery_id in ids)
+    return sent
+
+
+def deliveries_mark_sent(kinds: list[str]) -> None:
+    """Take the deliveries of these reminder kinds as sent (those of yesterday's run, set up untimed)."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from notifications.models import Delivery
+
+    keys = Q()
+    for kind in kinds:
+        keys |= Q(notification__dedupe_key__startswith=f"reminder:{kind}:")
+    Delivery.objects.filter(keys, status="pending").update(status="sent", sent_at=timezone.now())
+
+
+def outboxes_clear() -> None:
+    """Empty the in-memory SMS and e-mail outboxes: the memory SMS backend looks through its whole outbox for
+    a repeated idempotency key on every send, which would slow each run down by the runs before it."""
+    from django.core import mail
+
+    from notifications.channels import sms_outbox
+
+    sms_outbox.clear()
+    if hasattr(mail, "outbox"):
+        mail.outbox.clear()
+
+
+def permit_statement_not_exists(days: list[datetime.date]) -> tuple[str, list]:  # type: ignore[type-arg]
+    """The permits statement of residents.selectors.permit_holders_to_tell for these days, with the exclusion
+    written as a correlated NOT EXISTS (the change proposed in docs/PERFORMANCE.md) instead of NOT IN."""
+    from django.db.models import Exists, OuterRef
+
+    from residents.models import Permit, PermitEndorsement
+
+    pending = PermitEndorsement.objects.filter(permit=OuterRef("pk"), case__status__in=CASE_OPEN)
+    permits = Permit.objects.filter(valid_until__in=days).exclude(Exists(pending))
+    permits = permits.filter(holder__archived_at__isnull=True).exclude(holder__user__is_active=False)
+    rows = permits.values_list("id", "number", "valid_until", "holder_id", "holder__user_id")
+    sql, params = rows.query.sql_with_params()
+    return sql, list(params)
 
 
 # --- the benchmarks --------------------------------------------------------------------------------------
@@ -335,6 +568,14 @@ class Bench:
         self.plans: dict[str, str] = {}
         self.checks: list[str] = []
         self.evidence_rows: list[tuple[str, float, float]] = []
+        self.permit_results: list[Result] = []
+        self.permit_plans: dict[str, str] = {}
+        self.permit_statements: dict[str, list[str]] = {}
+        self.permit_writes: dict[str, dict[str, int]] = {}
+        self.permit_evidence_rows: list[tuple[str, float, float]] = []
+        self.permit_counts: dict[str, int] = {}
+        self.permit_today: datetime.date | None = None
+        self.permit_reads: dict[str, Callable] = {}  # type: ignore[type-arg]
 
     def measure(
         self, fn: Callable[[], object], *, runs: int | None = None, cpu: list[float] | None = None
@@ -544,6 +785,171 @@ class Bench:
         self.plans[f"{result.name} — slowest ORM query ({slowest[0] * 1000:.1f} ms)"] = self.explain_sql(slowest[1])
         return result
 
+    # --- residence permits: the endorsement and lapse reminders --------------------------------------------
+
+    def permit_reminders(self) -> None:
+        """The permit sweeps over the loaded permits: each read against its raw SQL, then the whole issue
+        (reminders, notifications, deliveries) on a fresh day, a second run the same day, and a first run."""
+        from django.utils import timezone
+
+        from residents.reminders import permit_endorsement_due, permit_lapsed
+
+        today = timezone.localdate()
+        self.permit_today = today
+        self.permit_counts = permit_counts(self.floor, today)
+        print(f"permits on {today}: {self.permit_counts}", flush=True)
+        if not self.permit_counts["permits"]:
+            raise SystemExit("no permits: run bench/load.py (with --permits) first")
+        for sweep, read in (("permit_endorsement_due", permit_endorsement_due), ("permit_lapsed", permit_lapsed)):
+            params = {"days": permit_sweep_days(sweep, today), "open": list(CASE_OPEN)}
+            self.permit_reads[sweep] = read
+            self._add_permit(self.permit_read(sweep, read, today, params))
+            self.permit_issue(sweep, today, params)
+
+    def permit_read(self, sweep: str, read: Callable, today: datetime.date, params: dict) -> Result:  # type: ignore[type-arg]
+        """The sweep function itself (what it reads and the ReminderDue it builds) against the raw SQL."""
+        name = f"{sweep}: the read"
+        result = Result(name, PERMIT_READ_TARGET_MS)
+        result.queries = self.count_queries(name, lambda: read(today))
+        due = read(today)
+        floor_rows = self.floor.rows(PERMIT_RECIPIENTS_SQL, params)
+        ours = sorted((int(d.subject.split(":")[1]), d.recipient_id) for d in due)
+        theirs = sorted((row[0], row[3]) for row in floor_rows)
+        same = ours == theirs
+        permits = len({permit for permit, _ in ours})
+        result.note = f"{len(due):,} reminders, {permits:,} permits"
+        result.note += "" if same else f" (floor: {len(theirs):,}, different)"
+        self.checks.append(f"{name}: sweep rows {'=' if same else '≠'} floor rows ({len(ours)}/{len(theirs)})")
+        result.django, result.floor = timed_pair(
+            lambda: read(today), self.floor.query(PERMIT_RECIPIENTS_SQL, params), runs=self.args.runs,
+            warmup=self.args.warmup, budget_s=self.args.budget, cpu=result.cpu,
+        )  # fmt: skip
+        self.permit_plans[f"{name} — floor SQL"] = self.floor.explain(PERMIT_RECIPIENTS_SQL, params)
+        statements = [(seconds, sql) for seconds, sql in self.queries[name] if "residents_permit" in sql]
+        self.permit_statements[sweep] = [sql for _, sql in statements]
+        for number, (seconds, sql) in enumerate(statements, start=1):
+            label = f"{name} — its permits query {number} of {len(statements)} ({seconds * 1000:.1f} ms)"
+            self.permit_plans[label] = self.explain_sql(sql)
+        return result
+
+    def permit_issue(self, sweep: str, today: datetime.date, params: dict) -> None:  # type: ignore[type-arg]
+        """sweeps_run(today, only=sweep) as beat runs it.
+
+        A fresh day in steady state: yesterday's run has recorded its reminders (the days it shares with today
+        through the catch-up), so today's run records those of its newest days only; they are deleted again
+        before each timed run. Rows only (CELERY_TASK_ALWAYS_EAGER off: the outbox sweep sends them, as in
+        production), and then with the deliveries sent in this process as the outbox sweep's workers would
+        (reminders_issue hands none to the in-process sending: see docs/PERFORMANCE.md). Then the same run
+        again (nothing new), and a first run with nothing recorded before (every day of the catch-up).
+        """
+        from django.test import override_settings
+
+        from notifications.reminders import sweeps_run
+
+        kinds = permit_sweep_kinds(sweep, today)
+        newest = permit_sweep_newest(sweep, today)
+        issued: list[int] = []
+
+        def once() -> None:
+            issued.append(sweeps_run(today, only=sweep)[sweep])
+
+        def forget_today() -> None:
+            permit_reminders_delete(kinds, newest)
+
+        def forget_all() -> None:
+            permit_reminders_delete(kinds, None)
+
+        def once_and_send() -> None:
+            once()
+            outbox_drain()
+
+        floor = self.floor.query(PERMIT_RECIPIENTS_SQL, params)
+        forget_all()
+        # Yesterday's run, its messages taken as sent. Every run here leaves sending to the outbox sweep
+        # (CELERY_TASK_ALWAYS_EAGER off, as in production); the second row then sends in this process.
+        with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
+            sweeps_run(today - datetime.timedelta(days=1), only=sweep)
+        deliveries_mark_sent(kinds)
+        variants = [
+            (f"{sweep}: issue, fresh day (rows; the outbox sweep sends)", once, False, forget_today,
+             self.args.sweep_runs),
+            (f"{sweep}: issue, fresh day, then its deliveries sent in-process", once_and_send, True, forget_today,
+             self.args.sweep_runs),
+            (f"{sweep}: second run the same day", once, False, None, self.args.sweep_runs),
+            (f"{sweep}: first run, nothing recorded (rows)", once, False, forget_all,
+             max(3, self.args.sweep_runs // 2)),
+        ]  # fmt: skip
+        for name, run, sends, forget, runs in variants:
+            if sweep == "permit_lapsed" and sends:
+                continue  # the same sending as above, for a tenth of the rows
+
+            def before(forget: Callable[[], None] | None = forget) -> None:
+                if forget:
+                    forget()
+                outboxes_clear()
+
+            result = Result(name, PERMIT_ISSUE_TARGET_MS)
+            with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
+                before()
+                written_before = permit_rows_written(kinds)
+                result.queries = self.count_queries(name, run)
+                written = permit_rows_written(kinds, since=written_before)
+                result.django, result.floor = timed_pair(
+                    run, floor, runs=runs, warmup=1, budget_s=self.args.budget * 3, cpu=result.cpu, before=before,
+                )  # fmt: skip
+            result.note = (
+                f"{issued[-1]:,} reminders recorded; wrote {written['reminders']:,} reminders, "
+                f"{written['notifications']:,} notifications, {written['deliveries']:,} deliveries"
+                + (f", sent {written['sent']:,}" if sends else "")
+            )
+            self.permit_writes[name] = written
+            self._add_permit(result)
+        forget_all()
+
+    def permit_evidence(self) -> None:
+        """Each sweep's permits statements as the app sends them (one per group of days), and the same with the
+        pending endorsements excluded by NOT EXISTS (the change proposed in docs/PERFORMANCE.md), on the raw
+        connection: the sum of the statements' medians."""
+        runs = max(3, self.args.runs // 3)
+        for sweep, statements in self.permit_statements.items():
+            groups = PERMIT_SWEEP_GROUPS[sweep](self.permit_today)
+            if len(groups) != len(statements):
+                continue
+            now = then = 0.0
+            for number, (sql, (_, days)) in enumerate(zip(statements, groups, strict=True), start=1):
+                now += statistics.median(self.measure(self.floor.query(sql), runs=runs))
+                proposed, params = permit_statement_not_exists(days)
+                then += statistics.median(self.measure(self.floor.query(proposed, params), runs=runs))
+                plan = self.floor.explain(proposed, params)
+                label = f"proposed: {sweep} — its permits query {number} of {len(groups)} with NOT EXISTS"
+                self.permit_plans[label] = f"-- {proposed}\n{plan}"
+            label = f"{sweep}: its permits queries ({len(groups)})"
+            self.permit_evidence_rows.append((label, now, then))
+            print(f"  {label:<48} app {fmt_ms(now):>8} ms  NOT EXISTS {fmt_ms(then):>7} ms", flush=True)
+            # The whole read (the sweep function) with the selector so changed, alternated with the app's.
+            read = self.permit_reads[sweep]
+
+            def swapped(read: Callable = read) -> object:  # type: ignore[type-arg]
+                with selector_swapped():
+                    return read(self.permit_today)
+
+            same = sorted(map(repr, read(self.permit_today))) == sorted(map(repr, swapped()))
+            app_ms, swapped_ms = timed_pair(
+                lambda read=read: read(self.permit_today), swapped, runs=self.args.runs, warmup=self.args.warmup,
+                budget_s=self.args.budget, cpu=[],
+            )  # fmt: skip
+            label = f"{sweep}: the read (the sweep function){'' if same else ' — DIFFERENT REMINDERS'}"
+            self.permit_evidence_rows.append((label, statistics.median(app_ms), statistics.median(swapped_ms)))
+            print(
+                f"  {label:<48} app {fmt_ms(statistics.median(app_ms)):>8} ms  "
+                f"NOT EXISTS {fmt_ms(statistics.median(swapped_ms)):>7} ms",
+                flush=True,
+            )
+
+    def _add_permit(self, result: Result) -> None:
+        self.permit_results.append(result)
+        self._print(result)
+
     def _add(self, result: Result) -> None:
         self.results.append(result)
         self._print(result)
@@ -609,8 +1015,9 @@ def report(bench: Bench, args: argparse.Namespace, started: float, load: tuple[f
         "Queries per page (each with its time in the captured run):",
         "",
     ]
+    main_names = {r.name for r in bench.results}
     for name, queries in bench.queries.items():
-        if name.startswith("bare"):
+        if name.startswith("bare") or name not in main_names:
             continue
         lines.append(f"- {name}: {len(queries)} queries, {sum(t for t, _ in queries) * 1000:.1f} ms in the database")
     if bench.evidence_rows:
@@ -625,6 +1032,75 @@ def report(bench: Bench, args: argparse.Namespace, started: float, load: tuple[f
         lines += [f"| {label} | {fmt_ms(now)} | {fmt_ms(then)} |" for label, now, then in bench.evidence_rows]
     lines += ["", "EXPLAIN (ANALYZE) of the key queries, summarised (scans used — execution time):", ""]
     lines += [f"- {name}: {plan_summary(plan)}" for name, plan in bench.plans.items()]
+    return "\n".join(lines)
+
+
+def result_rows(results: list[Result]) -> list[str]:
+    lines = [
+        "| Operation | Django (ms) | Python CPU (ms) | Floor (ms) | Ratio | Target | Result | Queries | Rows |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---|",
+    ]
+    for r in results:
+        floor = fmt_ms(r.floor_ms) if r.floor else "—"
+        ratio = f"{r.ratio:.1f}×" if r.ratio else "—"
+        target = f"< {r.target_ms:,.0f} ms" if r.target_ms else "—"
+        verdict = {True: "pass", False: "**FAIL**", None: ""}[r.passed]
+        lines.append(
+            f"| {r.name} | {fmt_ms(r.django_ms)} | {fmt_ms(r.cpu_ms)} | {floor} | {ratio} | {target} | {verdict} "
+            f"| {'—' if r.queries is None else f'{r.queries:,}'} | {r.note} |"
+        )
+    return lines
+
+
+def report_permits(bench: Bench, args: argparse.Namespace, started: float, load: tuple[float, float, float]) -> str:
+    """The generated block of "Endorsement reminders over 300 000 permits" in docs/PERFORMANCE.md."""
+    from django.conf import settings
+
+    lines = [
+        f"Measured {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} at commit {git_commit()}, "
+        f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, "
+        f"DEBUG={settings.DEBUG}; the sweeps' day {bench.permit_today}; reads: median of {args.runs} runs after "
+        f"{args.warmup} warm-up runs, issues: {args.sweep_runs} runs after one (first runs: "
+        f"{max(3, args.sweep_runs // 2)}). Load average {load[0]:.1f} at start, {os.getloadavg()[0]:.1f} at the "
+        f"end; {time.perf_counter() - started:.0f} s in all.",
+        "",
+        "Data: " + ", ".join(f"{k} {v:,}" for k, v in bench.permit_counts.items()) + ".",
+        "",
+        *result_rows(bench.permit_results),
+        "",
+        "Floor: the raw SQL of the same recipients (one statement, psycopg2), for the issues too (so their ratio is "
+        "what recording and sending cost over the read).",
+        "",
+        "Checks: " + "; ".join(c for c in bench.checks if c.startswith("permit_")) + ".",
+        "",
+        "What one run wrote (the captured run of each row):",
+        "",
+    ]
+    for name, written in bench.permit_writes.items():
+        lines.append(
+            f"- {name}: {written['reminders']:,} reminders, {written['notifications']:,} notifications, "
+            f"{written['deliveries']:,} deliveries ({written['sms']:,} SMS, {written['email']:,} e-mail), "
+            f"{written['sent']:,} sent in the run"
+        )
+    lines += ["", "Queries of each (with their time in the captured run):", ""]
+    for r in bench.permit_results:
+        queries = bench.queries.get(r.name, [])
+        lines.append(
+            f"- {r.name}: {len(queries):,} queries, {sum(t for t, _ in queries) * 1000:,.1f} ms in the database"
+        )
+    if bench.permit_evidence_rows:
+        lines += [
+            "",
+            "The sweeps' permits statements as the app sends them (raw connection, sum of the medians), and the "
+            "whole read (the sweep function, alternated run by run), now and with the pending endorsements "
+            "excluded by NOT EXISTS instead of NOT IN (a copy of the selector so changed, in this process only):",
+            "",
+            "| Statement | Now (ms) | NOT EXISTS (ms) |",
+            "|---|---:|---:|",
+        ]
+        lines += [f"| {label} | {fmt_ms(now)} | {fmt_ms(then)} |" for label, now, then in bench.permit_evidence_rows]
+    lines += ["", "EXPLAIN (ANALYZE) of the key queries, summarised (scans used — execution time):", ""]
+    lines += [f"- {name}: {plan_summary(plan)}" for name, plan in bench.permit_plans.items()]
     return "\n".join(lines)
 
 
@@ -643,13 +1119,13 @@ def git_commit() -> str:
         return "unknown"
 
 
-def doc_write(block: str) -> None:
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else f"# Performance\n\n{BEGIN}\n{END}\n"
-    if BEGIN not in text or END not in text:
-        text = f"{text.rstrip()}\n\n{BEGIN}\n{END}\n"
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    DOC.write_text(f"{head}{BEGIN}\n{block}\n{END}{tail}", encoding="utf-8")
+def doc_write(block: str, begin: str = BEGIN, end: str = END) -> None:
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else f"# Performance\n\n{begin}\n{end}\n"
+    if begin not in text or end not in text:
+        text = f"{text.rstrip()}\n\n{begin}\n{end}\n"
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    DOC.write_text(f"{head}{begin}\n{block}\n{end}{tail}", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -665,6 +1141,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--with-proposed", action="store_true", help="build the proposed indexes for the run, drop them at the end"
     )
+    parser.add_argument(
+        "--part", choices=["all", "console", "permits"], default="all",
+        help="the console pages and the case digest, the permit reminder sweeps, or both",
+    )  # fmt: skip
     parser.add_argument("--write-doc", action="store_true", help="write the results into docs/PERFORMANCE.md")
     parser.add_argument("--plans", type=Path, help="write the full EXPLAIN output to this file")
     args = parser.parse_args(argv)
@@ -680,25 +1160,39 @@ def main(argv: list[str] | None = None) -> int:
     bench_case_type_register()
 
     bench = Bench(args)
+    console, permits = args.part in ("all", "console"), args.part in ("all", "permits")
     try:
         if args.with_proposed:
             bench.floor.execute(
                 [*PROPOSED_DROP, *(s for _, _, ddl in PROPOSED for s in ddl), "ANALYZE residents_case",
                  "ANALYZE residents_resident"]
             )  # fmt: skip
-        bench.run()
+        if console:
+            bench.run()
+        if permits:
+            bench.permit_reminders()
+            if not args.no_evidence:
+                print("the permits statement as the app sends it and with NOT EXISTS (raw connection):", flush=True)
+                bench.permit_evidence()
     finally:
         bench.client.logout()
         if args.with_proposed:
             bench.floor.execute([*PROPOSED_DROP, "ANALYZE residents_case", "ANALYZE residents_resident"])
-    block = report(bench, args, started, load)
-    print()
-    print(block)
+    blocks = []
+    if console:
+        blocks.append((report(bench, args, started, load), BEGIN, END))
+    if permits:
+        blocks.append((report_permits(bench, args, started, load), PERMITS_BEGIN, PERMITS_END))
+    for block, _, _ in blocks:
+        print()
+        print(block)
     if args.plans:
-        args.plans.write_text("\n\n".join(f"== {k}\n{v}" for k, v in bench.plans.items()) + "\n", encoding="utf-8")
+        plans = {**bench.plans, **bench.permit_plans}
+        args.plans.write_text("\n\n".join(f"== {k}\n{v}" for k, v in plans.items()) + "\n", encoding="utf-8")
         print(f"\nplans written to {args.plans}")
     if args.write_doc:
-        doc_write(block)
+        for block, begin, end in blocks:
+            doc_write(block, begin, end)
         print(f"results written to {DOC.relative_to(ROOT)}")
     return 0
 

@@ -259,9 +259,18 @@ def reminders_issue(due: list[ReminderDue]) -> int:
         .select_related("recipient")
         .only("id", "template", "recipient__phone", "recipient__email")
     )
+    fresh = list(fresh)
     deliveries = [x for n in fresh for x in _deliveries_for(n, templates.get(n.template))]
-    created = Delivery.objects.bulk_create(deliveries, ignore_conflicts=True, batch_size=1000)
-    _send_after_commit([d.pk for d in created if d.pk])
+    Delivery.objects.bulk_create(deliveries, ignore_conflicts=True, batch_size=1000)
+    # ignore_conflicts leaves the objects without primary keys: read back the ids of what was inserted.
+    if deliveries and settings.CELERY_TASK_ALWAYS_EAGER:
+        _send_after_commit(
+            list(
+                Delivery.objects.filter(
+                    notification_id__in=[n.pk for n in fresh], status=DeliveryStatus.PENDING
+                ).values_list("id", flat=True)
+            )
+        )
     return len(due) - existing_before
 
 

@@ -65,6 +65,21 @@ def test_both_permit_sweeps_are_registered():
     assert {DUE, LAPSED} <= set(sweeps())
 
 
+def test_on_the_embedded_default_the_reminder_text_message_is_sent_right_after_the_sweep(  # type: ignore[no-untyped-def]
+    settings, resident, permit, sms_outbox, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    resident.user.phone = "+8613800138000"
+    resident.user.save(update_fields=["phone"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run(V - 7 * DAY) == 1
+
+    assert [m.phone for m in sms_outbox] == ["+8613800138000"]
+    assert permit.number in sms_outbox[0].text
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
 def test_thirty_days_before_the_year_ends_the_holder_is_reminded_once(resident, permit):
     assert run(V - 30 * DAY) == 1
 
