@@ -78,6 +78,14 @@ class AuditEventType(models.TextChoices):
     PERMIT_DISPATCHED = "permit.dispatched", _("寄出或通知领取居住证")
     PERMIT_ENDORSED = "permit.endorsed", _("居住证签注")
     PERMIT_CARD_REPLACED = "permit.card_replaced", _("补领、换领居住证")
+    # housing (rental properties and tenancies; the shared audit trail lives here)
+    PROPERTY_REGISTERED = "housing.property_registered", _("登记出租房屋")
+    PROPERTY_VERIFIED = "housing.property_verified", _("核验出租房屋")
+    PROPERTY_REJECTED = "housing.property_rejected", _("出租房屋未通过核验")
+    MOVE_IN_REPORTED = "housing.move_in", _("人来申报")
+    MOVE_IN_CONFIRMED = "housing.move_in_confirmed", _("房东确认租客申报")
+    MOVE_OUT_REPORTED = "housing.move_out", _("人走注销")
+    OVER_CAPACITY = "housing.over_capacity", _("超出核定人数（疑似群租）")
 
 
 class CaseStatus(models.TextChoices):

@@ -166,6 +166,26 @@ def _clean_profile(values: dict[str, Any], *, birth_date: datetime.date | None) 
     return cleaned
 
 
+def _resident_record_claim(*, actor: User, user: User, id_number: str, ip: str | None) -> Resident | None:
+    """A record started by a landlord's report becomes the user's when they prove the phone it was started
+    with (a verified login phone) and give its ID number. Anyone else is told the number is taken."""
+    facts = id_number_validate(id_number)
+    record = (
+        Resident.objects.select_for_update()
+        .filter(id_number_hash=id_number_hash(facts.normalized), user__isnull=True, archived_at__isnull=True)
+        .first()
+    )
+    if record is None or not (user.phone and user.phone_verified and record.phone == user.phone):
+        return None
+    record.user = user
+    record.save(update_fields=["user", "updated_at"])
+    audit_record(
+        actor=actor, subject=record, event_type=AuditEventType.RESIDENT_UPDATED, obj=record,
+        new={"claimed_by_user": user.pk}, ip=ip,
+    )  # fmt: skip
+    return record
+
+
 def _set_id_number(resident: Resident, raw: str) -> None:
     facts = id_number_validate(raw)
     resident.id_number_ciphertext = id_number_encrypt(facts.normalized)
@@ -213,6 +233,8 @@ def resident_profile_create(
     """A signed-in user creates their own resident profile (one per user)."""
     if Resident.objects.filter(user=user).exists():
         raise DomainError("profile_exists", _("您已建立居民档案，请在“我的”页面修改。"), conflict=True)
+    if claimed := _resident_record_claim(actor=actor, user=user, id_number=id_number, ip=ip):
+        return resident_update(actor=actor, resident=claimed, ip=ip, **{"name": name, **profile})
     resident = Resident(user=user, created_by=actor)
     _set_id_number(resident, id_number)
     cleaned = _clean_profile({"name": name, **profile}, birth_date=resident.birth_date)
@@ -231,6 +253,26 @@ def resident_profile_create(
         new={"id_number": resident.id_number_masked, **{k: _audit_value(v) for k, v in cleaned.items()}},
         ip=ip,
     )
+    return resident
+
+
+@transaction.atomic
+def resident_record_start(*, actor: User, name: str, id_number: str, phone: str, ip: str | None = None) -> Resident:
+    """Start the record of a tenant the portal does not know yet, from a landlord's report; the tenant
+    completes it after signing up with this phone number (resident_profile_create claims it)."""
+    resident = Resident(created_by=actor)
+    _set_id_number(resident, id_number)
+    cleaned = _clean_profile({"name": name, "phone": phone}, birth_date=resident.birth_date)
+    if not cleaned["phone"]:
+        raise DomainError("phone_required", _("新租客还没有居民档案，请填写租客的手机号，我们会短信邀请其完善信息。"),
+                          field="phone")  # fmt: skip
+    resident.name, resident.phone = cleaned["name"], cleaned["phone"]
+    _check_id_number_free(id_number)
+    _save_unique(resident)
+    audit_record(
+        actor=actor, subject=resident, event_type=AuditEventType.RESIDENT_CREATED, obj=resident,
+        new={"id_number": resident.id_number_masked, "name": resident.name, "started_by_report": True}, ip=ip,
+    )  # fmt: skip
     return resident
 
 
@@ -726,6 +768,61 @@ def residence_register(
     """
     if not Resident.objects.visible_to(actor).filter(pk=resident.pk).exists():
         raise DomainError("not_allowed", _("您不能为这位居民办理居住登记。"))
+    return _residence_register(
+        actor=actor, resident=resident, community=community, address=address, basis=basis, started_on=started_on, ip=ip
+    )
+
+
+@transaction.atomic
+def residence_register_on_report(
+    *,
+    actor: User,
+    resident: Resident,
+    community: Region,
+    address: str,
+    started_on: datetime.date,
+    ip: str | None = None,
+) -> ResidenceRegistration:
+    """Register a tenant's residence on their landlord's report (浙江条例 arts. 9–11: 人来申报).
+
+    Only housing.services calls this, after checking that the actor reports for a verified property they
+    manage: a landlord does not otherwise see the tenant's record.
+    """
+    return _residence_register(
+        actor=actor, resident=resident, community=community, address=address, basis=RegistrationBasis.RENTED,
+        started_on=started_on, ip=ip,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def residence_end_on_report(
+    *, actor: User, registration: ResidenceRegistration, ended_on: datetime.date, ip: str | None = None
+) -> ResidenceRegistration:
+    """End a tenant's registration on their landlord's move-out report (人走注销); housing.services checks the
+    landlord's right. A registration already ended (the tenant deregistered or moved) is left as it is."""
+    registration = ResidenceRegistration.objects.select_for_update().get(pk=registration.pk)
+    if registration.ended_on is not None:
+        return registration
+    ended_on = max(ended_on, registration.started_on)
+    registration.ended_on, registration.end_reason = ended_on, str(_("房东申报搬离（人走注销）"))
+    registration.save(update_fields=["ended_on", "end_reason"])
+    audit_record(
+        actor=actor, subject=registration.resident, event_type=AuditEventType.RESIDENCE_ENDED, obj=registration,
+        new={"ended_on": ended_on.isoformat()}, reason=registration.end_reason, ip=ip,
+    )  # fmt: skip
+    return registration
+
+
+def _residence_register(
+    *,
+    actor: User,
+    resident: Resident,
+    community: Region | None,
+    address: str,
+    basis: str,
+    started_on: datetime.date | None,
+    ip: str | None,
+) -> ResidenceRegistration:
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
     if resident.is_archived:
         raise DomainError("resident_archived", _("该档案已归档，不能修改。"))

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "accounts",
     "residents",
     "notifications",
+    "housing",
 ]
 
 MIDDLEWARE = [
