@@ -457,47 +457,6 @@ def permit_rows_written(kinds: list[str], since: dict[str, int] | None = None) -
     return {key: value - (since or {}).get(key, 0) for key, value in counts.items()}
 
 
-def permit_holders_to_tell_not_exists(*, valid_until_in: list[datetime.date], skip_pending_endorsement: bool) -> list:  # type: ignore[type-arg]
-    """A copy of residents.selectors.permit_holders_to_tell with one change, the exclusion of pending
-    endorsements as a correlated NOT EXISTS instead of NOT IN: to time the sweeps' read with the change
-    proposed in docs/PERFORMANCE.md (swapped in for the measurement only; the app is not changed)."""
-    from django.db.models import Exists, OuterRef
-
-    from residents import selectors
-    from residents.models import GuardianLink, Permit, PermitEndorsement
-
-    permits = Permit.objects.filter(valid_until__in=valid_until_in)
-    if skip_pending_endorsement:
-        pending = PermitEndorsement.objects.filter(permit=OuterRef("pk"), case__status__in=CASE_OPEN)
-        permits = permits.exclude(Exists(pending))
-    permits = permits.filter(holder__archived_at__isnull=True).exclude(holder__user__is_active=False)
-    rows = list(permits.values_list("id", "number", "valid_until", "holder_id", "holder__user_id"))
-    children = [holder_id for *_, holder_id, user_id in rows if user_id is None]
-    guardians: dict[int, list[int]] = {}
-    for child_id, user_id in GuardianLink.objects.filter(
-        child_id__in=children, guardian__user__isnull=False, guardian__user__is_active=True
-    ).values_list("child_id", "guardian__user_id"):
-        guardians.setdefault(child_id, []).append(user_id)
-    return [
-        selectors.PermitRecipientRow(permit_id=pk, number=number, valid_until=until, recipient_id=recipient)
-        for pk, number, until, holder_id, user_id in rows
-        for recipient in ([user_id] if user_id is not None else guardians.get(holder_id, []))
-    ]
-
-
-@contextlib.contextmanager
-def selector_swapped() -> Iterator[None]:
-    """permit_holders_to_tell_not_exists in place of the app's selector, for the block."""
-    from residents import selectors
-
-    original = selectors.permit_holders_to_tell
-    selectors.permit_holders_to_tell = permit_holders_to_tell_not_exists
-    try:
-        yield
-    finally:
-        selectors.permit_holders_to_tell = original
-
-
 def outbox_drain() -> int:
     """Send every due delivery in this process, as the outbox sweep's workers would; returns how many."""
     from notifications.services import deliveries_due, delivery_send
@@ -533,21 +492,6 @@ def outboxes_clear() -> None:
         mail.outbox.clear()
 
 
-def permit_statement_not_exists(days: list[datetime.date]) -> tuple[str, list]:  # type: ignore[type-arg]
-    """The permits statement of residents.selectors.permit_holders_to_tell for these days, with the exclusion
-    written as a correlated NOT EXISTS (the change proposed in docs/PERFORMANCE.md) instead of NOT IN."""
-    from django.db.models import Exists, OuterRef
-
-    from residents.models import Permit, PermitEndorsement
-
-    pending = PermitEndorsement.objects.filter(permit=OuterRef("pk"), case__status__in=CASE_OPEN)
-    permits = Permit.objects.filter(valid_until__in=days).exclude(Exists(pending))
-    permits = permits.filter(holder__archived_at__isnull=True).exclude(holder__user__is_active=False)
-    rows = permits.values_list("id", "number", "valid_until", "holder_id", "holder__user_id")
-    sql, params = rows.query.sql_with_params()
-    return sql, list(params)
-
-
 # --- the benchmarks --------------------------------------------------------------------------------------
 
 
@@ -570,12 +514,9 @@ class Bench:
         self.evidence_rows: list[tuple[str, float, float]] = []
         self.permit_results: list[Result] = []
         self.permit_plans: dict[str, str] = {}
-        self.permit_statements: dict[str, list[str]] = {}
         self.permit_writes: dict[str, dict[str, int]] = {}
-        self.permit_evidence_rows: list[tuple[str, float, float]] = []
         self.permit_counts: dict[str, int] = {}
         self.permit_today: datetime.date | None = None
-        self.permit_reads: dict[str, Callable] = {}  # type: ignore[type-arg]
 
     def measure(
         self, fn: Callable[[], object], *, runs: int | None = None, cpu: list[float] | None = None
@@ -802,7 +743,6 @@ class Bench:
             raise SystemExit("no permits: run bench/load.py (with --permits) first")
         for sweep, read in (("permit_endorsement_due", permit_endorsement_due), ("permit_lapsed", permit_lapsed)):
             params = {"days": permit_sweep_days(sweep, today), "open": list(CASE_OPEN)}
-            self.permit_reads[sweep] = read
             self._add_permit(self.permit_read(sweep, read, today, params))
             self.permit_issue(sweep, today, params)
 
@@ -826,7 +766,6 @@ class Bench:
         )  # fmt: skip
         self.permit_plans[f"{name} — floor SQL"] = self.floor.explain(PERMIT_RECIPIENTS_SQL, params)
         statements = [(seconds, sql) for seconds, sql in self.queries[name] if "residents_permit" in sql]
-        self.permit_statements[sweep] = [sql for _, sql in statements]
         for number, (seconds, sql) in enumerate(statements, start=1):
             label = f"{name} — its permits query {number} of {len(statements)} ({seconds * 1000:.1f} ms)"
             self.permit_plans[label] = self.explain_sql(sql)
@@ -838,9 +777,9 @@ class Bench:
         A fresh day in steady state: yesterday's run has recorded its reminders (the days it shares with today
         through the catch-up), so today's run records those of its newest days only; they are deleted again
         before each timed run. Rows only (CELERY_TASK_ALWAYS_EAGER off: the outbox sweep sends them, as in
-        production), and then with the deliveries sent in this process as the outbox sweep's workers would
-        (reminders_issue hands none to the in-process sending: see docs/PERFORMANCE.md). Then the same run
-        again (nothing new), and a first run with nothing recorded before (every day of the catch-up).
+        production), and then with the deliveries sent in this process as the outbox sweep's workers would (the
+        same work as reminders_issue's sending after commit on the embedded default). Then the same run again
+        (nothing new), and a first run with nothing recorded before (every day of the catch-up).
         """
         from django.test import override_settings
 
@@ -905,46 +844,6 @@ class Bench:
             self.permit_writes[name] = written
             self._add_permit(result)
         forget_all()
-
-    def permit_evidence(self) -> None:
-        """Each sweep's permits statements as the app sends them (one per group of days), and the same with the
-        pending endorsements excluded by NOT EXISTS (the change proposed in docs/PERFORMANCE.md), on the raw
-        connection: the sum of the statements' medians."""
-        runs = max(3, self.args.runs // 3)
-        for sweep, statements in self.permit_statements.items():
-            groups = PERMIT_SWEEP_GROUPS[sweep](self.permit_today)
-            if len(groups) != len(statements):
-                continue
-            now = then = 0.0
-            for number, (sql, (_, days)) in enumerate(zip(statements, groups, strict=True), start=1):
-                now += statistics.median(self.measure(self.floor.query(sql), runs=runs))
-                proposed, params = permit_statement_not_exists(days)
-                then += statistics.median(self.measure(self.floor.query(proposed, params), runs=runs))
-                plan = self.floor.explain(proposed, params)
-                label = f"proposed: {sweep} — its permits query {number} of {len(groups)} with NOT EXISTS"
-                self.permit_plans[label] = f"-- {proposed}\n{plan}"
-            label = f"{sweep}: its permits queries ({len(groups)})"
-            self.permit_evidence_rows.append((label, now, then))
-            print(f"  {label:<48} app {fmt_ms(now):>8} ms  NOT EXISTS {fmt_ms(then):>7} ms", flush=True)
-            # The whole read (the sweep function) with the selector so changed, alternated with the app's.
-            read = self.permit_reads[sweep]
-
-            def swapped(read: Callable = read) -> object:  # type: ignore[type-arg]
-                with selector_swapped():
-                    return read(self.permit_today)
-
-            same = sorted(map(repr, read(self.permit_today))) == sorted(map(repr, swapped()))
-            app_ms, swapped_ms = timed_pair(
-                lambda read=read: read(self.permit_today), swapped, runs=self.args.runs, warmup=self.args.warmup,
-                budget_s=self.args.budget, cpu=[],
-            )  # fmt: skip
-            label = f"{sweep}: the read (the sweep function){'' if same else ' — DIFFERENT REMINDERS'}"
-            self.permit_evidence_rows.append((label, statistics.median(app_ms), statistics.median(swapped_ms)))
-            print(
-                f"  {label:<48} app {fmt_ms(statistics.median(app_ms)):>8} ms  "
-                f"NOT EXISTS {fmt_ms(statistics.median(swapped_ms)):>7} ms",
-                flush=True,
-            )
 
     def _add_permit(self, result: Result) -> None:
         self.permit_results.append(result)
@@ -1088,17 +987,6 @@ def report_permits(bench: Bench, args: argparse.Namespace, started: float, load:
         lines.append(
             f"- {r.name}: {len(queries):,} queries, {sum(t for t, _ in queries) * 1000:,.1f} ms in the database"
         )
-    if bench.permit_evidence_rows:
-        lines += [
-            "",
-            "The sweeps' permits statements as the app sends them (raw connection, sum of the medians), and the "
-            "whole read (the sweep function, alternated run by run), now and with the pending endorsements "
-            "excluded by NOT EXISTS instead of NOT IN (a copy of the selector so changed, in this process only):",
-            "",
-            "| Statement | Now (ms) | NOT EXISTS (ms) |",
-            "|---|---:|---:|",
-        ]
-        lines += [f"| {label} | {fmt_ms(now)} | {fmt_ms(then)} |" for label, now, then in bench.permit_evidence_rows]
     lines += ["", "EXPLAIN (ANALYZE) of the key queries, summarised (scans used — execution time):", ""]
     lines += [f"- {name}: {plan_summary(plan)}" for name, plan in bench.permit_plans.items()]
     return "\n".join(lines)
@@ -1137,7 +1025,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--debug", choices=["on", "off"], default="off", help="DEBUG while measuring (off: as production)"
     )
-    parser.add_argument("--no-evidence", action="store_true", help="skip timing the statements with the proposed index")
+    parser.add_argument(
+        "--no-evidence", action="store_true", help="console: skip timing the statements with the proposed index"
+    )
     parser.add_argument(
         "--with-proposed", action="store_true", help="build the proposed indexes for the run, drop them at the end"
     )
@@ -1171,9 +1061,6 @@ def main(argv: list[str] | None = None) -> int:
             bench.run()
         if permits:
             bench.permit_reminders()
-            if not args.no_evidence:
-                print("the permits statement as the app sends it and with NOT EXISTS (raw connection):", flush=True)
-                bench.permit_evidence()
     finally:
         bench.client.logout()
         if args.with_proposed:
