@@ -53,6 +53,7 @@ run: $(STAMP)
 	@$(PY) manage.py migrate --no-input
 	@echo "==> demo accounts"
 	@$(PY) manage.py seed_demo
+	@$(PY) manage.py seed_housing_demo
 	@echo "==> http://127.0.0.1:8000/  (Ctrl-C to stop)"
 	@$(PY) manage.py runserver 127.0.0.1:8000
 

@@ -16,8 +16,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import Role
 from accounts.models import User
 from accounts.permissions import is_caseworker
+from accounts.services import user_role_grant
 from residents import services as residents_services
 from residents.choices import AuditEventType, RegionKind
 from residents.models import Jurisdiction, Region, Resident
@@ -100,12 +102,17 @@ def property_register(
         raise DomainError(
             "ownership_proof_required", _("请上传房产证、购房合同或村（社区）出具的产权证明。"), field="ownership_proof"
         )
-    checked = upload_check(ownership_proof, max_bytes=settings.DOCUMENT_MAX_BYTES)
+    try:
+        checked = upload_check(ownership_proof, max_bytes=settings.DOCUMENT_MAX_BYTES)
+    except DomainError as error:
+        raise DomainError(error.code, error.message, field="ownership_proof") from error
     prop = Property(owner=actor, ownership_proof_name=checked.name, **values)
     prop.ownership_proof.save(f"{uuid.uuid4().hex}.{checked.extension}", ownership_proof, save=False)
     try:
         with transaction.atomic():
             prop.save()
+            # Registering a property makes the account a landlord (or agency): its pages and reports open.
+            user_role_grant(user=actor, role=Role.LANDLORD)
             _audit(actor, AuditEventType.PROPERTY_REGISTERED, prop, address=prop.address,
                    max_occupants=prop.max_occupants)  # fmt: skip
     except BaseException:
@@ -422,3 +429,34 @@ def tenancy_end(*, actor: User, tenancy: Tenancy, moved_out_on: datetime.date | 
         new={"moved_out_on": moved_out_on.isoformat(), "late": today > due}, ip=ip,
     )  # fmt: skip
     return tenancy
+
+
+# --- occupancy flags (console) ------------------------------------------------------------------------
+
+# The audit event of a resolved flag. To move into residents.choices.AuditEventType (with its label
+# "处理疑似群租提示" and the choices migration) when residents next changes; the column takes any string.
+OCCUPANCY_FLAG_RESOLVED = "housing.occupancy_flag_resolved"
+
+
+@transaction.atomic
+def occupancy_flag_resolve(
+    *, actor: User, flag: OccupancyFlag, resolution: str, ip: str | None = None
+) -> OccupancyFlag:
+    """A caseworker of the street records what the visit found (a group rental stopped, a miscount, the
+    capacity to correct…). Resolved once: a second caseworker acting on a stale page is told it was done."""
+    _covering_caseworker(actor, flag.property)  # the flag's street is its property's
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise DomainError(
+            "resolution_required", _("请写明处理结果，例如：已上门核实，多住的人已搬离。"), field="resolution"
+        )
+    flag = OccupancyFlag.objects.select_for_update().get(pk=flag.pk)
+    if flag.resolved_at is not None:
+        raise DomainError("already_resolved", _("这条提示已经处理过了。"), conflict=True)
+    flag.resolved_at, flag.resolution = timezone.now(), resolution[:300]
+    flag.save(update_fields=["resolved_at", "resolution"])
+    audit_record(
+        actor=actor, subject=None, event_type=OCCUPANCY_FLAG_RESOLVED, obj=flag,
+        new={"property": flag.property_id, "resolution": flag.resolution}, ip=ip,
+    )  # fmt: skip
+    return flag

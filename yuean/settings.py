@@ -284,14 +284,17 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "越安家 API",
-    "DESCRIPTION": "Residents, regions and the signed-in user. Sign in through /_allauth/app/v1/ and send "
-    "the session token in the X-Session-Token header.",
+    "DESCRIPTION": "Residents, residence registration and permits, cases, rental properties and tenancies, "
+    "notifications and the signed-in user. Sign in through /_allauth/app/v1/ and send the session token in the "
+    "X-Session-Token header.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status": the case's keeps its own name, the others are named after their model.
+    "ENUM_NAME_OVERRIDES": {"CaseStatusEnum": "residents.choices.CaseStatus"},
 }
 
 LOGGING = {
