@@ -395,6 +395,10 @@ def tenancy_decline(*, actor: User, tenancy: Tenancy, ip: str | None = None) -> 
         raise DomainError("not_declared", _("这条申报已经处理过了。"), conflict=True)
     tenancy.status = TenancyStatus.DECLINED
     tenancy.save(update_fields=["status"])
+    audit_record(
+        actor=actor, subject=tenancy.tenant, event_type=AuditEventType.MOVE_IN_DECLINED, obj=tenancy,
+        new={"status": tenancy.status}, ip=ip,
+    )  # fmt: skip
     return tenancy
 
 

@@ -84,6 +84,7 @@ class AuditEventType(models.TextChoices):
     PROPERTY_REJECTED = "housing.property_rejected", _("出租房屋未通过核验")
     MOVE_IN_REPORTED = "housing.move_in", _("人来申报")
     MOVE_IN_CONFIRMED = "housing.move_in_confirmed", _("房东确认租客申报")
+    MOVE_IN_DECLINED = "housing.move_in_declined", _("房东否认租客申报")
     MOVE_OUT_REPORTED = "housing.move_out", _("人走注销")
     OVER_CAPACITY = "housing.over_capacity", _("超出核定人数（疑似群租）")
 

@@ -7,6 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -70,6 +71,10 @@ def profile(request: HttpRequest) -> HttpResponse:
                 else:
                     services.resident_update(actor=request.user, resident=resident, ip=client_ip(request), **data)
                     messages.success(request, _("居民档案已保存。"))
+                # Back where the person was going (a QR declaration that needed a profile first), if on this site.
+                after = request.POST.get("next") or request.GET.get("next", "")
+                if url_has_allowed_host_and_scheme(after, {request.get_host()}, require_https=request.is_secure()):
+                    return redirect(after)
                 return redirect("residents:mine")
             except DomainError as error:
                 form_add_domain_error(form, error)
