@@ -7,4 +7,14 @@ class HousingConfig(AppConfig):
     verbose_name = _("出租房屋与住房保障")
 
     def ready(self) -> None:
-        pass
+        # Affordable rental housing: its case type, and its admin (admin.autodiscover imports only `admin`
+        # modules, and housing/admin.py belongs to the rental-property console).
+        from residents.casetypes import case_type_register
+
+        from . import (
+            admin_affordable,  # noqa: F401 — registers the project and waiting-list admins
+            reminders,  # noqa: F401 — registers the reminder sweeps
+        )
+        from .affordable import AFFORDABLE_HOUSING_CASE_TYPE
+
+        case_type_register(AFFORDABLE_HOUSING_CASE_TYPE)

@@ -201,3 +201,100 @@ class OccupancyFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.property} ({self.occupants + 1}/{self.capacity})"
+
+
+# --- affordable rental housing (保障性租赁住房) -------------------------------------------------------------
+#
+# Projects and their unit types are published configuration an administrator edits (the defaults are examples
+# loaded by migration 0005). An application is a Case of type "affordable_housing" (housing.affordable) whose
+# own fields live in HousingApplication.
+
+
+class HousingProject(models.Model):
+    """An affordable rental housing project (保障性租赁住房项目): where it is and whether it takes applications."""
+
+    name = models.CharField(_("项目名称"), max_length=100)
+    name_en = models.CharField(_("项目名称（英文）"), max_length=150, blank=True)
+    address = models.CharField(_("项目地址"), max_length=200)
+    street = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", limit_choices_to={"kind": RegionKind.STREET},
+        verbose_name=_("所在街道"),
+    )  # fmt: skip
+    description = models.TextField(_("项目简介"), blank=True)
+    description_en = models.TextField(_("项目简介（英文）"), blank=True)
+    is_open = models.BooleanField(_("受理申请"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("保障性租赁住房项目")
+        verbose_name_plural = _("保障性租赁住房项目")
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UnitType(models.Model):
+    """A kind of flat in a project (一室户, 两室户…), with its rent, how many there are and who may apply.
+
+    ``eligibility_zh`` / ``eligibility_en`` are the published conditions as applicants read them; the portal
+    itself checks the residence permit and one open application per person (housing.affordable), and the
+    caseworker checks the rest from the documents (income, no home owned in the district)."""
+
+    project = models.ForeignKey(
+        HousingProject, on_delete=models.PROTECT, related_name="unit_types", verbose_name=_("项目")
+    )
+    name = models.CharField(_("户型名称"), max_length=60)
+    name_en = models.CharField(_("户型名称（英文）"), max_length=100, blank=True)
+    rooms = models.PositiveSmallIntegerField(_("居室数"))
+    floor_area = models.DecimalField(_("建筑面积（平方米）"), max_digits=6, decimal_places=2)
+    monthly_rent = models.DecimalField(_("月租金（元）"), max_digits=8, decimal_places=2)
+    units_total = models.PositiveIntegerField(_("房源套数"))
+    eligibility_zh = models.TextField(_("申请条件（中文）"))
+    eligibility_en = models.TextField(_("申请条件（英文）"), blank=True)
+    is_open = models.BooleanField(_("受理申请"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("户型")
+        verbose_name_plural = _("户型")
+        ordering = ["project", "sort_order", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rooms__gte=1), name="unit_type_rooms_positive"),
+            models.CheckConstraint(condition=Q(monthly_rent__gte=0), name="unit_type_rent_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.name}"
+
+
+class HousingApplication(models.Model):
+    """What an affordable-housing application (case type "affordable_housing") adds to its Case: the unit type
+    applied for, the household, and — once a unit is offered — which one and when the family moved in.
+
+    An approved application waits on its unit type's list (first come, first served by the day it was
+    submitted); an offer moves the case to "issued", moving in to "delivered"."""
+
+    case = models.OneToOneField(
+        "residents.Case", on_delete=models.CASCADE, primary_key=True, related_name="housing_application",
+        verbose_name=_("申请"),
+    )  # fmt: skip
+    unit_type = models.ForeignKey(
+        UnitType, on_delete=models.PROTECT, related_name="applications", verbose_name=_("申请户型")
+    )
+    household_size = models.PositiveSmallIntegerField(_("家庭人数"))
+    current_address = models.CharField(_("现居住地址"), max_length=200, blank=True)
+    offered_unit = models.CharField(_("分配房号"), max_length=60, blank=True)
+    offered_at = models.DateTimeField(_("分配时间"), null=True, blank=True)
+    moved_in_at = models.DateTimeField(_("入住时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("保障性租赁住房申请")
+        verbose_name_plural = _("保障性租赁住房申请")
+        indexes = [models.Index(fields=["unit_type", "offered_unit"], name="housing_app_unit_offered")]
+        constraints = [
+            models.CheckConstraint(condition=Q(household_size__gte=1), name="housing_app_household_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.case)

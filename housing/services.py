@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,9 +21,10 @@ from accounts.choices import Role
 from accounts.models import User
 from accounts.permissions import is_caseworker
 from accounts.services import user_role_grant
+from notifications.services import notify
 from residents import services as residents_services
 from residents.choices import AuditEventType, RegionKind
-from residents.models import Jurisdiction, Region, Resident
+from residents.models import AuditEvent, Jurisdiction, Region, Resident
 from residents.pii import id_number_hash, id_number_validate
 from residents.services import audit_record
 from residents.uploads import upload_check
@@ -39,8 +41,15 @@ MAX_ROOMS = 50
 MAX_OCCUPANTS = 200
 
 
-def _audit(actor: User, event_type: str, obj: Any, *, subject: Resident | None = None, **values: Any) -> None:
-    audit_record(actor=actor, subject=subject, event_type=event_type, obj=obj, new=values)
+def _audit(actor: User, event_type: str, obj: Any, *, subject: Resident | None = None, **values: Any) -> AuditEvent:
+    return audit_record(actor=actor, subject=subject, event_type=event_type, obj=obj, new=values)
+
+
+def _tell_owner(prop: Property, *, template: str, key: str, **context: Any) -> None:
+    notify(
+        recipient=prop.owner, template=template, context={"address": prop.address, **context},
+        dedupe_key=f"housing:{template}:{key}", link=reverse("housing:property", args=[prop.pk]),
+    )  # fmt: skip
 
 
 # --- properties ---------------------------------------------------------------------------------------
@@ -141,7 +150,8 @@ def property_verify(*, actor: User, prop: Property) -> Property:
         "",
     )
     prop.save(update_fields=["status", "verified_by", "verified_at", "rejection_reason"])
-    _audit(actor, AuditEventType.PROPERTY_VERIFIED, prop, status=prop.status)
+    event = _audit(actor, AuditEventType.PROPERTY_VERIFIED, prop, status=prop.status)
+    _tell_owner(prop, template="housing.property_verified", key=str(event.pk))
     return prop
 
 
@@ -154,7 +164,8 @@ def property_reject(*, actor: User, prop: Property, reason: str) -> Property:
     prop = Property.objects.select_for_update().get(pk=prop.pk)
     prop.status, prop.rejection_reason = PropertyStatus.REJECTED, reason[:300]
     prop.save(update_fields=["status", "rejection_reason"])
-    _audit(actor, AuditEventType.PROPERTY_REJECTED, prop, reason=prop.rejection_reason)
+    event = _audit(actor, AuditEventType.PROPERTY_REJECTED, prop, reason=prop.rejection_reason)
+    _tell_owner(prop, template="housing.property_rejected", key=str(event.pk), reason=prop.rejection_reason)
     return prop
 
 
@@ -360,6 +371,10 @@ def tenancy_declare(
         actor=actor, subject=tenant, event_type=AuditEventType.MOVE_IN_REPORTED, obj=tenancy,
         new={"property": prop.pk, "move_in_date": move_in_date.isoformat(), "source": TenancySource.TENANT}, ip=ip,
     )  # fmt: skip
+    _tell_owner(
+        prop, template="housing.declaration_received", key=str(tenancy.pk), tenant=tenant.name,
+        move_in_date=move_in_date.isoformat(), due_on=tenancy.move_in_due_on.isoformat(),
+    )  # fmt: skip
     return tenancy
 
 
@@ -437,10 +452,6 @@ def tenancy_end(*, actor: User, tenancy: Tenancy, moved_out_on: datetime.date | 
 
 # --- occupancy flags (console) ------------------------------------------------------------------------
 
-# The audit event of a resolved flag. To move into residents.choices.AuditEventType (with its label
-# "处理疑似群租提示" and the choices migration) when residents next changes; the column takes any string.
-OCCUPANCY_FLAG_RESOLVED = "housing.occupancy_flag_resolved"
-
 
 @transaction.atomic
 def occupancy_flag_resolve(
@@ -460,7 +471,7 @@ def occupancy_flag_resolve(
     flag.resolved_at, flag.resolution = timezone.now(), resolution[:300]
     flag.save(update_fields=["resolved_at", "resolution"])
     audit_record(
-        actor=actor, subject=None, event_type=OCCUPANCY_FLAG_RESOLVED, obj=flag,
+        actor=actor, subject=None, event_type=AuditEventType.OCCUPANCY_FLAG_RESOLVED, obj=flag,
         new={"property": flag.property_id, "resolution": flag.resolution}, ip=ip,
     )  # fmt: skip
     return flag

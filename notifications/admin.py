@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import is_administrator
+from accounts.phones import phone_mask
 from yuean.paginators import EstimatedCountPaginator
 
 from .models import Delivery, Notification, NotificationTemplate
@@ -46,15 +48,24 @@ class DeliveryInline(admin.TabularInline):
 class NotificationAdmin(admin.ModelAdmin):
     """For administrators tracing whether a message went out; the text itself lives in the templates."""
 
-    list_display = ["created_at", "recipient", "template", "read_at"]
+    list_display = ["created_at", "addressee", "template", "read_at"]
     list_filter = ["template"]
     list_select_related = ["recipient"]
     paginator = EstimatedCountPaginator
     show_facets = admin.ShowFacets.NEVER  # per-option counts are COUNT queries over a large table
     show_full_result_count = False
-    fields = ["recipient", "template", "context", "link", "dedupe_key", "created_at", "read_at"]
+    fields = ["recipient", "masked_phone", "template", "context", "link", "dedupe_key", "created_at", "read_at"]
     readonly_fields = fields
     inlines = [DeliveryInline]
+
+    @admin.display(description=_("收件人"))
+    def addressee(self, obj: Notification) -> str:
+        """The user, or for an invitation to someone without an account the number it was texted to (masked)."""
+        return str(obj.recipient) if obj.recipient_id else phone_mask(obj.phone)
+
+    @admin.display(description=_("短信号码"))
+    def masked_phone(self, obj: Notification) -> str:
+        return phone_mask(obj.phone) if obj.phone else "-"
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_administrator(request.user)

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.phones import phone_mask
+
 from .choices import Channel, DeliveryStatus
 
 
@@ -36,7 +38,8 @@ class NotificationTemplate(models.Model):
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
     def visible_to(self, user) -> NotificationQuerySet:  # type: ignore[no-untyped-def]
-        """A user sees their own inbox and nobody else's, staff included."""
+        """A user sees their own inbox and nobody else's, staff included. A message to a bare phone number
+        (no recipient) is in nobody's inbox: whoever signs up with that number later did not get it as a user."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(recipient=user)
@@ -48,14 +51,20 @@ class Notification(models.Model):
     Written in the same transaction as the change that causes it; ``dedupe_key`` makes writing it twice
     (a retried request, two workers running one sweep) a no-op. The text is rendered from its template in
     the reader's language when it is shown or sent.
+
+    A message to a phone with no account yet (an invitation to sign up) has ``phone`` instead of a
+    recipient: it is only an outbox record for its SMS delivery, rendered in Chinese, and no inbox shows it.
     """
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="notifications",
         verbose_name=_("收件人"),
     )
+    phone = models.CharField(_("短信号码"), max_length=20, blank=True, help_text=_("没有账户的收件人（E.164 格式）"))
     template = models.CharField(_("模板"), max_length=64)
     context = models.JSONField(_("内容参数"), default=dict, blank=True)
     link = models.CharField(_("链接"), max_length=300, blank=True)
@@ -72,9 +81,15 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "-id"], name="notif_recipient_newest"),
             models.Index(fields=["recipient"], name="notif_recipient_unread", condition=models.Q(read_at__isnull=True)),
         ]
+        constraints = [
+            # Every message goes somewhere: a user's inbox, or (an invitation) a bare phone number.
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=False) | ~models.Q(phone=""), name="notification_has_addressee"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.template} → {self.recipient_id}"
+        return f"{self.template} → {self.recipient_id or phone_mask(self.phone)}"
 
 
 class Delivery(models.Model):

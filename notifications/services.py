@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 
 from accounts.models import User
+from accounts.phones import phone_normalize
 
 from .channels import email_send, sms_send
 from .choices import Channel, DeliveryStatus
@@ -97,6 +98,9 @@ def notification_templates_for(notifications: Iterable[Notification]) -> dict[st
 
 
 def _deliveries_for(notification: Notification, template: NotificationTemplate | None) -> list[Delivery]:
+    if notification.recipient_id is None:
+        # A message to a bare phone number exists to be texted: its one delivery is the SMS.
+        return [Delivery(notification=notification, channel=Channel.SMS)] if notification.phone else []
     recipient = notification.recipient
     deliveries = []
     if template is not None and template.send_sms and recipient.phone:
@@ -117,6 +121,25 @@ def notify(*, recipient: User, template: str, context: dict[str, Any], dedupe_ke
         if created:
             tpl = NotificationTemplate.objects.filter(key=template).first()
             deliveries = Delivery.objects.bulk_create(_deliveries_for(notification, tpl))
+            _send_after_commit([d.pk for d in deliveries])
+    return notification
+
+
+def sms_invite(*, phone: str, template: str, context: dict[str, Any], dedupe_key: str) -> Notification:
+    """Text someone who has no account yet (a tenant a landlord reported, invited to sign up).
+
+    The message is an outbox row addressed to the phone number, with one SMS delivery that is retried, backed
+    off and swept like every other; it is rendered in Chinese (the reader has no language setting) and shown
+    in no inbox. Writing the same dedupe key again returns the first message and texts nothing more. Sent
+    after commit on the embedded default, by the Celery sweep otherwise.
+    """
+    phone = phone_normalize(phone or "")
+    with transaction.atomic():
+        notification, created = Notification.objects.get_or_create(
+            dedupe_key=dedupe_key, defaults={"phone": phone, "template": template, "context": context}
+        )
+        if created:
+            deliveries = Delivery.objects.bulk_create(_deliveries_for(notification, None))
             _send_after_commit([d.pk for d in deliveries])
     return notification
 
@@ -161,22 +184,26 @@ def delivery_send(*, delivery_id: int, now: datetime.datetime | None = None) -> 
         return False
     delivery = Delivery.objects.select_related("notification__recipient").get(id=delivery_id)
     notification, recipient = delivery.notification, delivery.notification.recipient
+    # A message to a bare phone number has no reader's setting: Chinese, the district's language.
+    language = recipient.language if recipient is not None else LANGUAGES["zh"]
+    phone = recipient.phone if recipient is not None else notification.phone
+    email = recipient.email if recipient is not None else ""
     try:
-        message = notification_render(notification, language=recipient.language)
+        message = notification_render(notification, language=language)
         if delivery.channel == Channel.SMS:
-            if not recipient.phone:
+            if not phone:
                 raise ValueError("recipient has no mobile number")
-            brand = "[Yuean] {}: {}" if _language_of(recipient.language) == "en" else "【越安家】{}：{}"
+            brand = "[Yuean] {}: {}" if _language_of(language) == "en" else "【越安家】{}：{}"
             sms_send(
-                phone=recipient.phone,
+                phone=phone,
                 text=brand.format(message.title, message.body),
                 idempotency_key=delivery.idempotency_key,
             )
         else:
-            if not recipient.email:
+            if not email:
                 raise ValueError("recipient has no e-mail address")
             email_send(
-                address=recipient.email,
+                address=email,
                 subject=message.title,
                 body=message.body,
                 idempotency_key=delivery.idempotency_key,

@@ -92,6 +92,7 @@ SERVICES: tuple[PublicService, ...] = (
         audience=_("房东、物业和房屋中介"),
         needs=_("房屋信息、租客身份证号码和入住日期"),
         legal_basis=_("浙江省流动人口居住登记条例 第九条至第十一条"),
+        url_name="housing:properties",
     ),
     PublicService(
         key="points",

@@ -87,6 +87,7 @@ class AuditEventType(models.TextChoices):
     MOVE_IN_DECLINED = "housing.move_in_declined", _("房东否认租客申报")
     MOVE_OUT_REPORTED = "housing.move_out", _("人走注销")
     OVER_CAPACITY = "housing.over_capacity", _("超出核定人数（疑似群租）")
+    OCCUPANCY_FLAG_RESOLVED = "housing.occupancy_flag_resolved", _("处理疑似群租提示")
 
 
 class CaseStatus(models.TextChoices):

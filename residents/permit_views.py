@@ -28,6 +28,7 @@ from accounts.models import User
 from accounts.network import client_ip
 from accounts.phones import phone_display
 from yuean.errors import DomainError, form_add_domain_error
+from yuean.http import secret_link_headers
 
 from . import selectors, services
 from .choices import CASE_OPEN_STATUSES, CaseStatus, DeliveryMethod
@@ -332,8 +333,4 @@ def permit_verify(request: HttpRequest, token: str) -> HttpResponse:
         "valid": permit is not None and permit.is_valid,
         "holder_masked": name_mask(permit.holder.name) if permit else "",
     }
-    response = render(request, "residents/permit_verify.html", context, status=200 if permit else 404)
-    response["Cache-Control"] = "no-store"
-    response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return secret_link_headers(render(request, "residents/permit_verify.html", context, status=200 if permit else 404))

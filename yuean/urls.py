@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from accounts.api.views import MeView
 from accounts.views import language_switch
+from housing.api.views import PropertyViewSet, TenancyViewSet
+from housing.api_affordable import HousingApplicationViewSet, HousingProjectViewSet
 from notifications.api.views import NotificationViewSet
 from residents.api.permit_views import PermitApplicationViewSet, PermitViewSet
 from residents.api.views import CaseViewSet, RegionViewSet, ResidenceRegistrationViewSet, ResidentViewSet
@@ -22,6 +24,10 @@ router.register("cases", CaseViewSet, basename="case")
 router.register("permit-applications", PermitApplicationViewSet, basename="permit-application")
 router.register("permits", PermitViewSet, basename="permit")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("properties", PropertyViewSet, basename="property")
+router.register("tenancies", TenancyViewSet, basename="tenancy")
+router.register("housing-projects", HousingProjectViewSet, basename="housing-project")
+router.register("housing-applications", HousingApplicationViewSet, basename="housing-application")
 
 # Staff sign in through allauth (rate limits, two-factor), never through the bare admin login form.
 admin.site.login = secure_admin_login(admin.site.login)

@@ -382,3 +382,30 @@ def test_a_registration_the_tenant_already_changed_is_left_alone_by_the_move_out
     services.tenancy_end(actor=landlord, tenancy=tenancy, moved_out_on=timezone.localdate())
 
     assert resident_selectors.residence_current(resident=resident) == moved
+
+
+# --- what the landlord hears ---------------------------------------------------------------------------
+
+
+def test_the_landlord_hears_of_the_verification_and_of_each_declaration(landlord, verified, resident, caseworker):
+    from notifications.models import Notification
+
+    assert Notification.objects.get(recipient=landlord, template="housing.property_verified").context == {
+        "address": verified.address
+    }
+    tenancy = services.tenancy_declare(
+        actor=resident.user, token=services.property_qr_token(verified), move_in_date=timezone.localdate()
+    )
+    declared = Notification.objects.get(recipient=landlord, template="housing.declaration_received")
+    assert declared.context["tenant"] == "王芳"
+    assert declared.context["due_on"] == tenancy.move_in_due_on.isoformat()
+
+
+def test_a_refused_verification_tells_the_landlord_why(landlord, tashan_community, caseworker):
+    from notifications.models import Notification
+
+    prop = a_property(landlord, tashan_community)
+    services.property_reject(actor=caseworker, prop=prop, reason="产权证照片看不清")
+    assert Notification.objects.get(recipient=landlord, template="housing.property_rejected").context["reason"] == (
+        "产权证照片看不清"
+    )

@@ -677,7 +677,7 @@ def test_verification_says_valid_and_the_masked_name_and_nothing_else(client, pe
         assert secret not in page, secret
     assert response["Cache-Control"] == "no-store"
     assert response["X-Robots-Tag"] == "noindex"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_verification_of_a_suspended_permit_says_invalid(client, permit):

@@ -1,0 +1,120 @@
+"""The pages of affordable rental housing (保障性租赁住房): the public list of projects and unit types, the form
+that starts an application, and 我的排队 — the applicant's place on the waiting list.
+
+Documents, submitting and withdrawing happen on the generic case page (residents:case_detail), as for every
+application; these pages only start the case and say where it stands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from accounts.network import client_ip
+from residents import selectors as residents_selectors
+from residents.models import Case
+from yuean.errors import DomainError, form_add_domain_error
+
+from . import affordable
+from .models import UnitType
+
+
+class UnitTypeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: UnitType) -> str:
+        return f"{obj.project.name} · {obj.name}"
+
+
+class AffordableApplyForm(forms.Form):
+    """申请保障性租赁住房: which unit type, how many people, where the family lives now."""
+
+    unit_type = UnitTypeChoiceField(
+        label=gettext_lazy("申请户型"), queryset=UnitType.objects.none(), widget=forms.RadioSelect, empty_label=None
+    )
+    household_size = forms.IntegerField(
+        label=gettext_lazy("家庭人数"), min_value=1, max_value=affordable.MAX_HOUSEHOLD_SIZE,
+        help_text=gettext_lazy("包括您本人，以及一起居住的配偶、子女、父母。"),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )  # fmt: skip
+    current_address = forms.CharField(
+        label=gettext_lazy("现居住地址"), max_length=200, required=False,
+        help_text=gettext_lazy("不填则用居民档案中的现居地址。"),
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["unit_type"].queryset = affordable.unit_types_open()
+
+
+def affordable_projects(request: HttpRequest) -> HttpResponse:
+    """保障性租赁住房 (public): the open projects with each unit type's rent, size, number of flats and
+    conditions; for a signed-in resident, the application they already have."""
+    resident = residents_selectors.resident_of_user(user=request.user)
+    active = affordable.housing_application_active(applicant=resident) if resident else None
+    context = {"projects": affordable.projects_open(), "active": active}
+    return render(request, "housing/affordable_projects.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def affordable_apply(request: HttpRequest) -> HttpResponse:
+    """The form that opens a draft application; documents are uploaded and it is submitted on the case page."""
+    resident = residents_selectors.resident_of_user(user=request.user)
+    if resident is None:
+        messages.info(request, _("请先建立您本人的居民档案，再申请保障性租赁住房。"))
+        return redirect("residents:profile")
+    if request.method == "POST":
+        form = AffordableApplyForm(request.POST)
+        if form.is_valid():
+            try:
+                case = affordable.housing_application_start(
+                    actor=request.user, applicant=resident, ip=client_ip(request), **form.cleaned_data
+                )
+            except DomainError as error:
+                form_add_domain_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("申请已保存（受理编号 %(ref)s），还没有提交。请在本页上传材料，核对后点击“提交申请”。")
+                    % {"ref": case.reference},
+                )
+                return redirect("residents:case_detail", case.reference)
+    else:
+        requested = request.GET.get("unit_type", "")
+        form = AffordableApplyForm(
+            initial={"unit_type": int(requested) if requested.isdigit() else None, "current_address": resident.address}
+        )
+    context = {"form": form, "active": affordable.housing_application_active(applicant=resident)}
+    return render(request, "housing/affordable_apply.html", context)
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One application as 我的排队 shows it."""
+
+    case: Case
+    position: int | None
+    total: int | None
+
+    @property
+    def unit_type_label(self) -> str:
+        """The unit type in the reader's language (the project is the panel's heading)."""
+        unit_type = self.case.housing_application.unit_type
+        english = (translation.get_language() or "").startswith("en")
+        return (unit_type.name_en or unit_type.name) if english else unit_type.name
+
+
+@login_required
+def affordable_mine(request: HttpRequest) -> HttpResponse:
+    """我的排队: one's own (and one's children's) applications, where each stands, and the place on the list."""
+    cases = list(affordable.housing_applications_of_family(user=request.user)[:20])
+    entries = [QueueEntry(case, case.waiting_position, case.waiting_total) for case in cases]  # type: ignore[attr-defined]
+    return render(request, "housing/affordable_mine.html", {"entries": entries})
