@@ -99,6 +99,7 @@ AFFORDABLE_HOUSING_CASE_TYPE = CaseType(
     transitions=AFFORDABLE_TRANSITIONS,
     check_submit=_check_submit,
     on_transition=_on_transition,
+    has_own_start=True,
 )
 
 

@@ -357,7 +357,7 @@ def _parse(row: _Row, *, by_id: dict[int, Property], by_address: dict[str, list[
     cells, errors = row.cells, []
     property_id, address = cells.get(PROPERTY_ID, ""), " ".join(cells.get(PROPERTY_ADDRESS, "").split())
     if property_id:
-        parsed.prop = by_id.get(int(property_id)) if property_id.isdigit() else None
+        parsed.prop = by_id.get(int(property_id)) if _is_property_id(property_id) else None
         if parsed.prop is None:
             message = gettext("没有编号为 %(id)s 的房屋登记在您的账户下。请核对房屋编号（“我的房屋”里可以看到）。")
             errors.append((PROPERTY_ID, message % {"id": property_id}))
@@ -412,11 +412,16 @@ def _parse(row: _Row, *, by_id: dict[int, Property], by_address: dict[str, list[
     return parsed
 
 
+def _is_property_id(text: str) -> bool:
+    """Digits that can be a row id (an ID number pasted into the column would overflow the database's integer)."""
+    return text.isdigit() and len(text) <= 15
+
+
 def _properties(actor: User, rows: list[_Row]) -> tuple[dict[int, Property], dict[str, list[Property]]]:
     """The actor's own properties that the rows name, by id and by address, read once for the whole file.
     Only the properties the actor registered are matched: a caseworker or administrator sees more, but an
     import reports tenants into one's own properties only."""
-    ids = {int(r.cells[PROPERTY_ID]) for r in rows if r.cells.get(PROPERTY_ID, "").isdigit()}
+    ids = {int(r.cells[PROPERTY_ID]) for r in rows if _is_property_id(r.cells.get(PROPERTY_ID, ""))}
     addresses = {" ".join(r.cells.get(PROPERTY_ADDRESS, "").split()) for r in rows} - {""}
     if not ids and not addresses:
         return {}, {}

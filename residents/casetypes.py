@@ -74,6 +74,9 @@ class CaseType:
     # The type's own conditions, checked when the applicant submits (e.g. half a year of residence); raises
     # a DomainError to refuse the submission.
     check_submit: Callable[[Case], None] | None = None
+    # A type whose application carries details of its own (a permit's type and delivery, a flat's unit type)
+    # is started by its own service, never as a bare case (services.case_start refuses it).
+    has_own_start: bool = False
 
     def documents_for(self, case: Case) -> tuple[DocumentRequirement, ...]:
         return self.documents_of(case) if self.documents_of is not None else self.documents

@@ -95,6 +95,14 @@ SERVICES: tuple[PublicService, ...] = (
         url_name="housing:properties",
     ),
     PublicService(
+        key="affordable_housing",
+        name=_("保障性租赁住房"),
+        audience=_("持有有效居住证、在越城区无自有住房的新居民家庭"),
+        needs=_("身份证、居住证、家庭收入证明、无房承诺书"),
+        legal_basis=_("国务院办公厅关于加快发展保障性租赁住房的意见"),
+        url_name="housing:affordable",
+    ),
+    PublicService(
         key="points",
         name=_("积分申请"),
         audience=_("持有居住证的新居民"),

@@ -476,6 +476,17 @@ def case_open(*, actor: User, case_type: str, applicant: Resident, ip: str | Non
     return case
 
 
+def case_start(*, actor: User, case_type: str, applicant: Resident, ip: str | None = None) -> Case:
+    """Open a case of a type that needs nothing but the case itself (the generic API's create)."""
+    try:
+        declared = case_type_get(case_type)
+    except LookupError as exc:
+        raise DomainError("case_type_unknown", _("没有这种业务类型。"), field="case_type") from exc
+    if declared.has_own_start:
+        raise DomainError("case_type_has_own_start", _("这种业务请从它自己的申请页面或接口办理。"), field="case_type")
+    return case_open(actor=actor, case_type=case_type, applicant=applicant, ip=ip)
+
+
 def _case_check_actor(actor: User, case: Case, target: str) -> None:
     declared = case_type_get(case.case_type)
     if target in STAFF_TARGETS:
@@ -1294,16 +1305,16 @@ PERMIT_REPLACEMENT_DOCUMENTS = (
 PERMIT_CASE_TYPES = (
     CaseType(
         key=selectors.PERMIT_CASE_TYPE, label=_("居住证申领"), reference_prefix="JZ",
-        documents_of=_permit_documents, check_submit=_permit_check_submit,
+        documents_of=_permit_documents, check_submit=_permit_check_submit, has_own_start=True,
         transitions=PRODUCING_TRANSITIONS, on_transition=_permit_on_transition,
     ),
     CaseType(
         key=selectors.PERMIT_REPLACEMENT_CASE_TYPE, label=_("居住证补领、换领"), reference_prefix="BL",
-        documents=PERMIT_REPLACEMENT_DOCUMENTS, transitions=PRODUCING_TRANSITIONS,
+        documents=PERMIT_REPLACEMENT_DOCUMENTS, transitions=PRODUCING_TRANSITIONS, has_own_start=True,
         on_transition=_permit_on_transition,
     ),
     CaseType(
-        key=selectors.PERMIT_ENDORSEMENT_CASE_TYPE, label=_("居住证签注"), reference_prefix="QZ",
+        key=selectors.PERMIT_ENDORSEMENT_CASE_TYPE, label=_("居住证签注"), reference_prefix="QZ", has_own_start=True,
         on_transition=_endorsement_on_transition,
     ),
 )  # fmt: skip

@@ -13,7 +13,6 @@ from accounts.network import client_ip
 from yuean.errors import DomainError
 
 from .. import selectors, services
-from ..casetypes import case_type_get
 from ..models import Case, ResidenceRegistration, Resident
 from .serializers import (
     AssignInputSerializer,
@@ -153,12 +152,9 @@ class CaseViewSet(viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         try:
             applicant = selectors.resident_get(user=request.user, pk=data.validated_data["applicant"])
-            case_type_get(data.validated_data["case_type"])
         except Resident.DoesNotExist as exc:
             raise DomainError("applicant_not_found", _("找不到这位申请人。"), field="applicant") from exc
-        except LookupError as exc:
-            raise DomainError("case_type_unknown", _("没有这种业务类型。"), field="case_type") from exc
-        case = services.case_open(
+        case = services.case_start(
             actor=request.user, case_type=data.validated_data["case_type"], applicant=applicant, ip=client_ip(request)
         )
         return Response(CaseOutputSerializer(case).data, status=status.HTTP_201_CREATED)

@@ -258,8 +258,11 @@ def test_a_caseworker_takes_a_case_and_a_plain_caseworker_cannot_give_it_away(ca
     [({}, "case_type"), ({}, "applicant"), ({"case_type": "demo", "applicant": "abc"}, "applicant"),
      ({"case_type": "passport", "applicant": "OWN"}, "case_type"),
      ({"case_type": "demo", "applicant": "OTHER"}, "applicant"),
-     ({"case_type": "demo", "applicant": 999999}, "applicant")],
-    ids=["no-type", "no-applicant", "applicant-not-a-number", "unknown-type", "someone-elses", "no-such-resident"],
+     ({"case_type": "demo", "applicant": 999999}, "applicant"),
+     ({"case_type": "permit", "applicant": "OWN"}, "case_type"),
+     ({"case_type": "affordable_housing", "applicant": "OWN"}, "case_type")],
+    ids=["no-type", "no-applicant", "applicant-not-a-number", "unknown-type", "someone-elses", "no-such-resident",
+         "a-permit-without-its-details", "a-flat-without-its-details"],
 )  # fmt: skip
 def test_opening_with_bad_input_is_a_400_on_the_field_and_saves_nothing(  # type: ignore[no-untyped-def]
     payload, field, resident, resident_user, other_resident
