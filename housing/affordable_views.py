@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.network import client_ip
 from residents import selectors as residents_selectors
 from residents.models import Case
+from residents.views import case_draft_opened
 from yuean.errors import DomainError, form_add_domain_error
 
 from . import affordable
@@ -81,12 +82,7 @@ def affordable_apply(request: HttpRequest) -> HttpResponse:
             except DomainError as error:
                 form_add_domain_error(form, error)
             else:
-                messages.success(
-                    request,
-                    _("申请已保存（受理编号 %(ref)s），还没有提交。请在本页上传材料，核对后点击“提交申请”。")
-                    % {"ref": case.reference},
-                )
-                return redirect("residents:case_detail", case.reference)
+                return case_draft_opened(request, case)
     else:
         requested = request.GET.get("unit_type", "")
         form = AffordableApplyForm(

@@ -9,13 +9,11 @@ the move-in (`move-in/`). Everything else is the generic casework at `/api/v1/ca
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -24,7 +22,7 @@ from rest_framework.response import Response
 
 from accounts.network import client_ip
 from residents import selectors as residents_selectors
-from residents.api.serializers import CaseDocumentSerializer
+from residents.api.serializers import CaseChecklistField, CaseDocumentSerializer
 from residents.choices import CaseStatus
 from residents.models import Case, Resident
 from yuean.api import IdCursorPagination
@@ -98,26 +96,13 @@ class HousingApplicationOutputSerializer(serializers.ModelSerializer):
         return reverse("case-detail", args=[case.pk])
 
 
-class ChecklistItemSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    label = serializers.CharField()
-    required = serializers.BooleanField()
-    help_text = serializers.CharField()
-    requested = serializers.BooleanField(help_text="Listed in the missing-documents notice.")
-    uploaded = CaseDocumentSerializer(many=True)
-
-
 class HousingApplicationDetailOutputSerializer(HousingApplicationOutputSerializer):
     documents = CaseDocumentSerializer(many=True, read_only=True)
-    checklist = serializers.SerializerMethodField()
+    checklist = CaseChecklistField()
 
     class Meta(HousingApplicationOutputSerializer.Meta):
         fields = [*HousingApplicationOutputSerializer.Meta.fields, "documents", "checklist"]
         read_only_fields = fields
-
-    @extend_schema_field(ChecklistItemSerializer(many=True))
-    def get_checklist(self, case: Case) -> list[dict[str, Any]]:
-        return ChecklistItemSerializer(residents_selectors.case_document_checklist(case=case), many=True).data
 
 
 class HousingApplicationStartInputSerializer(serializers.Serializer):

@@ -35,6 +35,7 @@ from .choices import CASE_OPEN_STATUSES, CaseStatus, DeliveryMethod
 from .forms import PermitApplicationEditForm, PermitApplyForm, PermitReplaceForm
 from .models import Case, Permit, Resident
 from .pii import name_mask
+from .views import case_draft_opened
 
 # --- the overview -------------------------------------------------------------------------------------
 
@@ -131,12 +132,7 @@ def permit_apply(request: HttpRequest) -> HttpResponse:
             except DomainError as error:
                 form_add_domain_error(form, error)
             else:
-                messages.success(
-                    request,
-                    _("申请已保存（受理编号 %(ref)s），还没有提交。请在本页上传材料，核对后点击“提交申请”。")
-                    % {"ref": case.reference},
-                )
-                return redirect("residents:case_detail", case.reference)
+                return case_draft_opened(request, case)
     else:
         requested = request.GET.get("applicant", "")
         applicant_pk = int(requested) if requested.isdigit() and int(requested) in people else resident.pk

@@ -119,6 +119,16 @@ def child_add(request: HttpRequest) -> HttpResponse:
 # --- cases -------------------------------------------------------------------------------------------
 
 
+def case_draft_opened(request: HttpRequest, case: Case) -> HttpResponse:
+    """After an application's own form opened its draft: what is left to do, on the case page where it is done."""
+    messages.success(
+        request,
+        _("申请已保存（受理编号 %(ref)s），还没有提交。请在本页上传材料，核对后点击“提交申请”。")
+        % {"ref": case.reference},
+    )
+    return redirect("residents:case_detail", case.reference)
+
+
 def _case_or_404(request: HttpRequest, reference: str) -> Case:
     try:
         return selectors.case_get(user=request.user, reference=reference)

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from .. import selectors
 from ..choices import DeliveryMethod, ReplacementReason
 from ..models import Case, Permit
-from .serializers import CaseDocumentSerializer
+from .serializers import CaseChecklistField, CaseDocumentSerializer
 
 # --- permit applications ------------------------------------------------------------------------------
 
@@ -66,29 +66,13 @@ class PermitApplicationOutputSerializer(serializers.ModelSerializer):
         return permit.number if permit is not None else None
 
 
-class DocumentChecklistItemSerializer(serializers.Serializer):
-    """One document the application asks for, with what has been uploaded for it."""
-
-    key = serializers.CharField()
-    label = serializers.CharField()
-    required = serializers.BooleanField()
-    help_text = serializers.CharField()
-    requested = serializers.BooleanField(help_text="Listed in the missing-documents notice.")
-    uploaded = CaseDocumentSerializer(many=True)
-
-
 class PermitApplicationDetailOutputSerializer(PermitApplicationOutputSerializer):
     documents = CaseDocumentSerializer(many=True, read_only=True)
-    checklist = serializers.SerializerMethodField()
+    checklist = CaseChecklistField()
 
     class Meta(PermitApplicationOutputSerializer.Meta):
         fields = [*PermitApplicationOutputSerializer.Meta.fields, "documents", "checklist"]
         read_only_fields = fields
-
-    @extend_schema_field(DocumentChecklistItemSerializer(many=True))
-    def get_checklist(self, case: Case) -> list[dict[str, Any]]:
-        items = selectors.case_document_checklist(case=case)
-        return DocumentChecklistItemSerializer(items, many=True).data
 
 
 class _DeliveryInputSerializer(serializers.Serializer):

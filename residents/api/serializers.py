@@ -1,8 +1,12 @@
+from typing import Any
+
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..choices import Education, Gender, GuardianRelation, RegionKind, RegistrationBasis
 from ..models import Case, CaseDocument, Region, ResidenceRegistration, Resident
+from ..selectors import case_document_checklist
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -75,6 +79,28 @@ class CaseDocumentSerializer(serializers.ModelSerializer):
 
     def get_download_url(self, document: CaseDocument) -> str:
         return reverse("residents:case_document", args=[document.pk])
+
+
+class DocumentChecklistItemSerializer(serializers.Serializer):
+    """One document the application asks for, with what has been uploaded for it."""
+
+    key = serializers.CharField()
+    label = serializers.CharField()
+    required = serializers.BooleanField()
+    help_text = serializers.CharField()
+    requested = serializers.BooleanField(help_text="Listed in the missing-documents notice.")
+    uploaded = CaseDocumentSerializer(many=True)
+
+
+@extend_schema_field(DocumentChecklistItemSerializer(many=True))
+class CaseChecklistField(serializers.Field):
+    """The case's document checklist (selectors.case_document_checklist), for any case-based detail."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, case: Case) -> list[dict[str, Any]]:
+        return DocumentChecklistItemSerializer(case_document_checklist(case=case), many=True).data
 
 
 class CaseOutputSerializer(serializers.ModelSerializer):
