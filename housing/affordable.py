@@ -24,6 +24,8 @@ from django.db import transaction
 from django.db.models import Case as SqlCase
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -90,6 +92,15 @@ def _on_transition(*, case: Case, source: str, target: str, actor: User | None) 
         raise DomainError("offer_through_waiting_list", _("请在轮候名单中为申请人分配具体房源。"))
 
 
+def _applicant_panel(request: HttpRequest, case: Case) -> str:
+    """On the applicant's case page: the flat type applied for and, once approved, the place on the list."""
+    detail = HousingApplication.objects.select_related("unit_type__project").filter(case=case).first()
+    if detail is None:
+        return ""
+    context = {"case": case, "detail": detail, "position": housing_waiting_list_position(case=case)}
+    return render_to_string("housing/affordable_case_panel.html", context, request=request)
+
+
 AFFORDABLE_HOUSING_CASE_TYPE = CaseType(
     key=AFFORDABLE_CASE_TYPE,
     label=_("保障性租赁住房"),
@@ -100,6 +111,7 @@ AFFORDABLE_HOUSING_CASE_TYPE = CaseType(
     check_submit=_check_submit,
     on_transition=_on_transition,
     has_own_start=True,
+    applicant_panel=_applicant_panel,
 )
 
 

@@ -77,6 +77,9 @@ class CaseType:
     # A type whose application carries details of its own (a permit's type and delivery, a flat's unit type)
     # is started by its own service, never as a bare case (services.case_start refuses it).
     has_own_start: bool = False
+    # What the applicant's case page shows of the type's own details: given the request and the case (already
+    # visible to the user), the HTML of a panel. The permit's is built into the page; other apps add theirs here.
+    applicant_panel: Callable[..., str] | None = None
 
     def documents_for(self, case: Case) -> tuple[DocumentRequirement, ...]:
         return self.documents_of(case) if self.documents_of is not None else self.documents

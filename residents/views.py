@@ -190,6 +190,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     context = {
         "case": case,
         "case_type": declared,
+        "type_panel": declared.applicant_panel(request, case) if declared.applicant_panel else "",
         "permit_application": permit_application,
         "can_edit_permit_application": case.status in (CaseStatus.DRAFT, CaseStatus.NEEDS_DOCUMENTS),
         "checklist": selectors.case_document_checklist(case=case),

@@ -653,3 +653,17 @@ def test_only_administrators_edit_the_projects(client, caseworker, administrator
 
     client.force_login(administrator)
     assert client.get("/admin/housing/housingproject/add/").status_code == 200
+
+
+def test_the_case_page_shows_the_flat_type_applied_for(client, resident):  # type: ignore[no-untyped-def]
+    permit_row(resident, issued_on=days_ago(30))
+    unit_type = affordable.unit_types_open().first()
+    case = affordable.housing_application_start(
+        actor=resident.user, applicant=resident, unit_type=unit_type, household_size=3, current_address="环城西路 1 号"
+    )
+    client.force_login(resident.user)
+
+    page = client.get(f"/me/cases/{case.reference}/").content.decode()
+
+    assert 'id="housing-application"' in page
+    assert unit_type.name in page and unit_type.project.name in page
