@@ -16,6 +16,9 @@ CASEWORKER_PREFIX = "bench_cw"
 INTAKE_USERNAME = "bench_intake"
 # The residents' logins loaded by bench/load.py: bench_u<resident id, 7 digits>.
 LOGIN_PREFIX = "bench_u"
+# bench/load_housing.py: the letting agency the import runs as, and the landlord of the 2 000-tenancy dormitory.
+AGENCY_USERNAME = "bench_agency"
+LANDLORD_USERNAME = "bench_landlord"
 
 
 def django_setup() -> None:

@@ -1,7 +1,7 @@
 """Benchmarks of the caseworker console and the reminder sweeps against their floor on the same machine.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/yuean_bench .venv/bin/python bench/run.py \
-        [--part all|console|permits] [--write-doc]
+        [--part all|console|permits|housing] [--write-doc]
 
 Seed first with bench/load.py. Every operation is timed as the median of ``--runs`` runs after
 ``--warmup`` runs, and compared with its floor: the raw SQL that fetches the same rows through a plain
@@ -11,6 +11,7 @@ budget. An index proposed for what is still slow (PROPOSED) is tried on the app'
 transaction that is rolled back; ``--with-proposed`` builds it for the whole run and drops it at the end.
 The permit reminder sweeps (``--part permits``) are timed as a read against the raw SQL of the same
 recipients, then as a whole issue on a fresh day, a second run the same day and a first run.
+The rental-housing benchmarks (``--part housing``, seeded by bench/load_housing.py) are in bench/housing.py.
 ``--write-doc`` replaces the generated block of docs/PERFORMANCE.md of each part run with its numbers.
 """
 
@@ -39,6 +40,7 @@ from bench.common import (  # the project root is on the path now
     bench_case_type_register,
     django_setup,
 )
+from bench.housing import HOUSING_BEGIN, HOUSING_END, HousingBench, report_housing
 
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 BEGIN, END = "<!-- bench:results:begin -->", "<!-- bench:results:end -->"
@@ -1032,9 +1034,18 @@ def main(argv: list[str] | None = None) -> int:
         "--with-proposed", action="store_true", help="build the proposed indexes for the run, drop them at the end"
     )
     parser.add_argument(
-        "--part", choices=["all", "console", "permits"], default="all",
-        help="the console pages and the case digest, the permit reminder sweeps, or both",
+        "--part", choices=["all", "console", "permits", "housing"], default="all",
+        help="the console pages and the case digest, the permit reminder sweeps, rental housing, or all of them",
     )  # fmt: skip
+    parser.add_argument(
+        "--import-runs", type=int, default=3, help="housing: timed imports of the 10 000-row file (0: pages only)"
+    )
+    parser.add_argument(
+        "--import-profile-rows",
+        type=int,
+        default=1_000,
+        help="housing: rows of the import run with every query captured",
+    )
     parser.add_argument("--write-doc", action="store_true", help="write the results into docs/PERFORMANCE.md")
     parser.add_argument("--plans", type=Path, help="write the full EXPLAIN output to this file")
     args = parser.parse_args(argv)
@@ -1051,6 +1062,7 @@ def main(argv: list[str] | None = None) -> int:
 
     bench = Bench(args)
     console, permits = args.part in ("all", "console"), args.part in ("all", "permits")
+    housing = HousingBench(bench) if args.part in ("all", "housing") else None
     try:
         if args.with_proposed:
             bench.floor.execute(
@@ -1061,6 +1073,8 @@ def main(argv: list[str] | None = None) -> int:
             bench.run()
         if permits:
             bench.permit_reminders()
+        if housing:
+            housing.run()
     finally:
         bench.client.logout()
         if args.with_proposed:
@@ -1070,11 +1084,13 @@ def main(argv: list[str] | None = None) -> int:
         blocks.append((report(bench, args, started, load), BEGIN, END))
     if permits:
         blocks.append((report_permits(bench, args, started, load), PERMITS_BEGIN, PERMITS_END))
+    if housing:
+        blocks.append((report_housing(housing, args, started, load), HOUSING_BEGIN, HOUSING_END))
     for block, _, _ in blocks:
         print()
         print(block)
     if args.plans:
-        plans = {**bench.plans, **bench.permit_plans}
+        plans = {**bench.plans, **bench.permit_plans, **(housing.plans if housing else {})}
         args.plans.write_text("\n\n".join(f"== {k}\n{v}" for k, v in plans.items()) + "\n", encoding="utf-8")
         print(f"\nplans written to {args.plans}")
     if args.write_doc:

@@ -174,6 +174,18 @@ def test_a_property_can_be_named_by_its_exact_address(agency, flat, small_flat):
     assert error_of(result, 3).column == "房屋地址"
 
 
+def test_a_property_id_that_is_not_one_of_the_users_is_reported_whatever_its_form(agency, flat):
+    _, number = tenant()
+    rows = [[value, number, "陈明", "", days_ago(1), ""] for value in ("12a", "0", "9" * 30, number)]
+    result = run(agency, a_csv(rows))
+    assert [(e.row, e.column) for e in result.errors] == [
+        (2, "房屋编号"),
+        (3, "房屋编号"),
+        (4, "房屋编号"),
+        (5, "房屋编号"),
+    ]
+
+
 def test_blank_rows_are_skipped_and_the_row_numbers_stay_those_of_the_sheet(agency, flat):
     content = a_csv([["", "", "", "", "", ""], [str(flat.pk), "123", "王强", "", days_ago(1), ""]])
     result = run(agency, content)
