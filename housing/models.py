@@ -158,7 +158,8 @@ class Tenancy(models.Model):
         verbose_name = _("租住登记")
         verbose_name_plural = _("租住登记")
         indexes = [
-            models.Index(fields=["property", "status"], name="tenancy_property_status"),
+            # A property's tenants in one status, newest first, a page at a time (the landlord's page).
+            models.Index(fields=["property", "status", "-id"], name="tenancy_property_status"),
             models.Index(fields=["tenant", "-move_in_date"], name="tenancy_tenant_newest"),
             # The lease-end and late-report sweeps.
             models.Index(fields=["lease_end_date"], name="tenancy_lease_end", condition=Q(status="active")),

@@ -263,6 +263,11 @@ def _tenant_for(actor: User, *, id_number: str, name: str, phone: str) -> tuple[
     facts = id_number_validate(id_number)
     existing = Resident.objects.filter(id_number_hash=id_number_hash(facts.normalized)).first()
     if existing is not None:
+        # A mistyped number that happens to be someone else's must not register that person at the address.
+        if "".join(name.split()) != "".join(existing.name.split()):
+            raise DomainError(
+                "name_mismatch", _("身份证号码和姓名对不上，请核对租客的身份证后重新填写。"), field="name"
+            )
         if existing.is_archived:
             raise DomainError("resident_archived", _("该居民档案已归档，请到社区服务窗口办理。"), field="id_number")
         return existing, False
@@ -291,15 +296,17 @@ def tenancy_report_move_in(
     phone: str = "",
     lease_end_date: datetime.date | None = None,
     source: str = TenancySource.LANDLORD,
+    calendar: workdays.WorkingCalendar | None = None,
     ip: str | None = None,
 ) -> Tenancy:
     """人来申报: the landlord reports a tenant by ID number and move-in date. An existing resident is matched
-    through the keyed hash; otherwise a record is started and the tenant invited by SMS. The property's
-    capacity is checked under its row lock, so two reports racing for the last place cannot both succeed."""
+    through the keyed hash, and only when the name given is theirs; otherwise a record is started and the tenant
+    invited by SMS. The property's capacity is checked under its row lock, so two reports racing for the last
+    place cannot both succeed. ``calendar`` spares a bulk import reading the holiday schedule for every row."""
     try:
         return _report_move_in(
             actor=actor, prop=prop, id_number=id_number, name=name, move_in_date=move_in_date, phone=phone,
-            lease_end_date=lease_end_date, source=source, ip=ip,
+            lease_end_date=lease_end_date, source=source, calendar=calendar, ip=ip,
         )  # fmt: skip
     except _OverCapacity as error:
         raise _flag_over_capacity(actor, error) from None
@@ -308,7 +315,7 @@ def tenancy_report_move_in(
 @transaction.atomic
 def _report_move_in(
     *, actor: User, prop: Property, id_number: str, name: str, move_in_date: datetime.date | None, phone: str,
-    lease_end_date: datetime.date | None, source: str, ip: str | None,
+    lease_end_date: datetime.date | None, source: str, calendar: workdays.WorkingCalendar | None, ip: str | None,
 ) -> Tenancy:  # fmt: skip
     _clean_dates(move_in_date, lease_end_date)
     prop = _managed_verified_property(actor, prop)
@@ -319,7 +326,7 @@ def _report_move_in(
     assert move_in_date is not None
     tenancy = Tenancy(
         property=prop, tenant=tenant, source=source, move_in_date=move_in_date, lease_end_date=lease_end_date,
-        move_in_due_on=workdays.working_days_after(move_in_date).due_on, reported_by=actor,
+        move_in_due_on=workdays.working_days_after(move_in_date, calendar=calendar).due_on, reported_by=actor,
     )  # fmt: skip
     _activate(actor, tenancy, prop, ip)
     audit_record(

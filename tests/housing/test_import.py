@@ -62,10 +62,10 @@ def days_ago(days: int) -> str:
     return (timezone.localdate() - datetime.timedelta(days=days)).isoformat()
 
 
-def tenant() -> tuple[Resident, str]:
+def tenant(name: str = "陈明") -> tuple[Resident, str]:
     """A resident the portal knows, with their ID number in clear (as the agency has it)."""
     number = make_id_number(datetime.date(1992, 5, 17))
-    return ResidentFactory(plain_id_number=number, name="陈明"), number
+    return ResidentFactory(plain_id_number=number, name=name), number
 
 
 def a_csv(rows: list[list[str]], *, header: list[str] = HEADER, encoding: str = "utf-8", bom: bool = False) -> bytes:
@@ -98,8 +98,8 @@ def test_good_rows_are_reported_and_each_bad_row_comes_back_with_its_row_column_
     known, known_id = tenant()
     newcomer_id = make_id_number(datetime.date(1995, 8, 1))
     bad_checksum = known_id[:17] + ("0" if known_id[17] != "0" else "1")
-    first_in_small, first_in_small_id = tenant()
-    _, second_in_small_id = tenant()
+    first_in_small, first_in_small_id = tenant("赵敏")
+    _, second_in_small_id = tenant("孙丽")
     someone_elses = a_property(UserFactory(), tashan_community, caseworker, address="解放北路 1 号")
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
     content = a_csv(

@@ -381,7 +381,7 @@ def test_a_move_in_by_id_number_matches_the_resident_the_portal_knows(client, la
     residents_before = Resident.objects.count()
 
     response = client.post(
-        reverse("housing:property_move_in", args=[verified.pk]), move_in_form(resident, name="随便写"), follow=True
+        reverse("housing:property_move_in", args=[verified.pk]), move_in_form(resident, name=resident.name), follow=True
     )
 
     tenancy = Tenancy.objects.get()

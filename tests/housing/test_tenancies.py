@@ -409,3 +409,13 @@ def test_a_refused_verification_tells_the_landlord_why(landlord, tashan_communit
     assert Notification.objects.get(recipient=landlord, template="housing.property_rejected").context["reason"] == (
         "产权证照片看不清"
     )
+
+
+def test_an_id_number_that_belongs_to_someone_else_by_name_is_refused(landlord, verified, resident):
+    error = refused(
+        services.tenancy_report_move_in, actor=landlord, prop=verified, id_number=id_of(resident), name="王小芳",
+        move_in_date=timezone.localdate(),
+    )  # fmt: skip
+    assert (error.code, error.field) == ("name_mismatch", "name")
+    assert not Tenancy.objects.exists()
+    assert resident_selectors.residence_current(resident=resident) is None
