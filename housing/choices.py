@@ -19,3 +19,10 @@ class TenancySource(models.TextChoices):
     LANDLORD = "landlord", _("房东申报")
     TENANT = "tenant", _("租客扫码申报")
     IMPORT = "import", _("中介批量导入")
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", _("等待处理")
+    RUNNING = "running", _("正在申报")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("出错中断")

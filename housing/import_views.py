@@ -1,9 +1,9 @@
-"""The agency's spreadsheet import (中介批量申报入住): the upload page, its result and the files it offers.
+"""The agency's spreadsheet import (中介批量申报入住): the upload page, the job's page and the files it offers.
 
-The result renders in the response to the upload itself. The rejected rows go back to the browser inside
-that page as a signed, compressed token and come back (a POST) as a CSV when the agency asks for it: nothing
-personal is stored on the server for the download, and it works the same on a phone and on a desktop (a
-plain form post answered with an attachment, no script, no data: link).
+An upload that passes the file checks becomes a job (housing.imports.import_job_create) and the browser is
+sent to the job's page, which refreshes itself (a <meta> refresh, no script) while the rows are reported and
+then shows the result: how many were accepted, each refused row with its reasons, and the rejected-rows CSV
+to fix and upload again. Everything here is the uploader's own: another account gets a 404.
 """
 
 from __future__ import annotations
@@ -13,22 +13,26 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.network import client_ip
 from yuean.errors import DomainError, form_add_domain_error
 
 from . import imports
 from .choices import PropertyStatus
-from .models import Property
+from .models import ImportJob, Property
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
+# The uploader's latest jobs listed on the upload page.
+RECENT_JOBS = 10
+# While a job is queued or running its page reloads itself this often (seconds).
+REFRESH_SECONDS = 3
 
 
 class ImportForm(forms.Form):
@@ -37,10 +41,6 @@ class ImportForm(forms.Form):
         help_text=_("最大 5 MB，最多 1 万行。"),
         widget=forms.ClearableFileInput(attrs={"accept": f".xlsx,.csv,text/csv,{XLSX_TYPE}"}),
     )
-
-
-class RejectedForm(forms.Form):
-    token = forms.CharField(widget=forms.HiddenInput)
 
 
 def _attachment(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
@@ -58,9 +58,13 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 def _upload_page(request: HttpRequest, form: ImportForm, *, status: int = 200, **extra: Any) -> HttpResponse:
     verified = Property.objects.visible_to(request.user).filter(owner=request.user, status=PropertyStatus.VERIFIED)
+    # The list needs neither the refused rows nor the header: a job's can run to megabytes.
+    own_jobs = ImportJob.objects.visible_to(request.user).filter(owner=request.user)
+    recent = own_jobs.defer("errors", "rejected_rows", "header").order_by("-id")[:RECENT_JOBS]
     context = {
         "form": form,
         "has_verified_property": verified.exists(),
+        "jobs": list(recent),
         "max_rows": imports.MAX_ROWS,
         "columns": imports.TEMPLATE_COLUMNS,
         **extra,
@@ -72,26 +76,54 @@ def _upload_page(request: HttpRequest, form: ImportForm, *, status: int = 200, *
 @never_cache
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
-    """The upload page; a POST imports the file and answers with the result page."""
+    """The upload page with the user's latest imports; a POST checks the file, queues it and goes to its page."""
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method != "POST":
         return _upload_page(request, form)
     if not form.is_valid():
         return _upload_page(request, form, status=400)
     try:
-        result = imports.tenancies_import(actor=request.user, upload=form.cleaned_data["file"], ip=client_ip(request))
+        job = imports.import_job_create(actor=request.user, upload=form.cleaned_data["file"], ip=client_ip(request))
     except DomainError as error:
         form_add_domain_error(form, error)
         return _upload_page(request, form, status=400)
-    shown = result.errors_by_row()
-    token = imports.rejected_token(actor=request.user, result=result) if result.rejected else ""
-    context = {
-        "result": result,
-        "shown": [(row, result.row_labels.get(row, ""), errors) for row, errors in shown],
-        "not_shown": result.rejected_count - len(shown),
-        "rejected_form": RejectedForm(initial={"token": token}) if token else None,
-    }
-    return _private(render(request, "housing/import_result.html", context))
+    return redirect("housing:import_job", pk=job.pk)
+
+
+@login_required
+@never_cache
+@require_GET
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """One import: its progress while it runs (the page reloads itself), then its result."""
+    job = get_object_or_404(_own_or_administered(request).defer("errors", "rejected_rows"), pk=pk)
+    if imports.import_job_revive_if_stale(job):
+        job.refresh_from_db()
+    context: dict[str, Any] = {"job": job, "refresh_seconds": REFRESH_SECONDS if job.is_open else None}
+    if not job.is_open:
+        shown = imports.import_job_errors_shown(job)
+        context.update(
+            shown=shown,
+            not_shown=job.rejected - len(shown),
+            details_purged=bool(job.rejected) and not job.rejected_rows,
+        )
+    return _private(render(request, "housing/import_job.html", context))
+
+
+def _own_or_administered(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """The jobs this page may show: the uploader's, and any to an administrator (ImportJob.visible_to)."""
+    return ImportJob.objects.visible_to(request.user)
+
+
+@login_required
+@require_GET
+def import_job_rejected_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """The refused rows of an import, with 错误原因, to fix and upload again."""
+    job = get_object_or_404(_own_or_administered(request), pk=pk)
+    try:
+        content = imports.import_job_rejected_csv(job)
+    except DomainError as error:
+        return _upload_page(request, ImportForm(), status=400, download_error=error.message)
+    return _private(_attachment(content, filename=gettext("未导入的行.csv"), content_type=CSV_TYPE))
 
 
 @login_required
@@ -108,17 +140,3 @@ def import_template_xlsx(request: HttpRequest) -> HttpResponse:
     properties = list(verified.order_by("address", "pk").values_list("pk", "address", "max_occupants"))
     content = imports.template_xlsx(properties)
     return _attachment(content, filename=gettext("入住名单模板.xlsx"), content_type=XLSX_TYPE)
-
-
-@login_required
-@require_POST
-def import_rejected_csv(request: HttpRequest) -> HttpResponse:
-    """The rejected rows of an upload this user made within the hour, with 错误原因, to fix and upload again."""
-    form = RejectedForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise DomainError("token_invalid", _("下载链接无效，请重新上传文件。"))
-        content = imports.rejected_from_token(actor=request.user, token=form.cleaned_data["token"])
-    except DomainError as error:
-        return _upload_page(request, ImportForm(), status=400, download_error=error.message)
-    return _private(_attachment(content, filename=gettext("未导入的行.csv"), content_type=CSV_TYPE))

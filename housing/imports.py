@@ -6,8 +6,14 @@ with its row number, its column and the service's own message; the rows around i
 is wrong with the file as a whole (not a spreadsheet, too big, too many rows, columns missing or unknown) is
 one DomainError and nothing is imported.
 
-Nothing is kept on the server: the rejected rows travel back to the agency in the result page (signed and
-compressed, see ``rejected_token``) and come back as a CSV only when asked for, within an hour.
+A file of 10 000 rows takes over a minute (docs/PERFORMANCE.md), longer than a web request may last, so the
+upload is a job (``ImportJob``): ``import_job_create`` checks the file as a whole at once (a wrong file is
+refused on the form, nothing queued), keeps it in the private document storage and queues
+``import_job_run`` for a Celery worker — in-process after commit on the embedded default, as the outbox
+does. The worker reports the rows and records its progress as it goes; the job's page shows it, then the
+result. The file is deleted when the job ends; the refused rows stay with the job (for the rejected-rows CSV)
+for seven days (``import_jobs_purge``). ``tenancies_import`` is the same import in the caller's process, for
+scripts and the benchmark.
 """
 
 from __future__ import annotations
@@ -17,26 +23,37 @@ import csv
 import datetime
 import io
 import itertools
+import logging
+import os
 import re
+import uuid
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any
 
-from django.core import signing
-from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, JSONField, Q, Value
+from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Coalesce
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from residents.pii import id_number_mask, id_number_validate
+from residents.pii import id_number_decrypt, id_number_encrypt, id_number_mask, id_number_validate, id_numbers_masked_in
 from yuean.errors import DomainError
 
-from .choices import TenancySource
-from .models import Property
+from . import workdays
+from .choices import ImportJobStatus, TenancySource
+from .models import ImportJob, Property
 from .services import tenancy_report_move_in
+
+logger = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -48,8 +65,13 @@ HEADER_SEARCH_ROWS = 10
 COMMIT_EVERY = 100
 # More errors than this are not listed on the page (the rejected-rows CSV has them all).
 ERRORS_SHOWN = 500
-REJECTED_SALT = "housing.import-rejected"
-REJECTED_MAX_AGE = 60 * 60
+# A queued or running job without a sign of life for this long is presumed lost (see import_jobs_revive). A
+# group of COMMIT_EVERY rows takes about a second, so a live worker is never near it.
+STALE_AFTER = datetime.timedelta(minutes=15)
+# A job whose worker died this many times is not tried again: the file itself may be what kills it.
+MAX_ATTEMPTS = 3
+# How long a finished job keeps its refused rows (ID numbers, names, phones) for the page and the CSV.
+KEEP_DETAILS = datetime.timedelta(days=7)
 
 FIELD = "file"
 
@@ -95,28 +117,27 @@ class RowError:
     message: str
 
 
+@dataclass(frozen=True)
+class RejectedRow:
+    row: int
+    label: str  # the tenant's name and masked ID number, for the page
+    cells: list[str]  # the row's cells in the header's order, then 错误原因 (the rejected-rows CSV's line)
+
+
 @dataclass
 class ImportResult:
     accepted: int = 0
     errors: list[RowError] = field(default_factory=list)
     rows: int = 0  # data rows read (blank rows not counted)
     header: list[str] = field(default_factory=list)  # the file's recognised columns, in its order
-    rejected: list[list[str]] = field(default_factory=list)  # each rejected row's cells, then its errors
-    row_labels: dict[int, str] = field(default_factory=dict)  # a rejected row's name and masked ID number
+    rejected: list[RejectedRow] = field(default_factory=list)
 
     @property
     def rejected_count(self) -> int:
         return len(self.rejected)
 
-    def errors_by_row(self, limit: int = ERRORS_SHOWN) -> list[tuple[int, list[RowError]]]:
-        """The errors grouped by row, first ``limit`` rows, for the result page."""
-        grouped: dict[int, list[RowError]] = {}
-        for error in self.errors:
-            grouped.setdefault(error.row, []).append(error)
-        return list(grouped.items())[:limit]
-
     def rejected_csv(self) -> bytes:
-        return rejected_csv([*self.header, ERROR_COLUMN], self.rejected)
+        return rejected_csv([*self.header, ERROR_COLUMN], [r.cells for r in self.rejected])
 
 
 @dataclass
@@ -210,7 +231,7 @@ def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
         workbook.close()
 
 
-def _rows(upload: UploadedFile) -> Iterator[list[Any]]:
+def _rows(upload: File) -> Iterator[list[Any]]:
     if not upload.size:
         raise _refuse("file_empty", _("文件是空的，请重新选择。"))
     if upload.size > MAX_BYTES:
@@ -300,7 +321,7 @@ def _columns(names: list[str]) -> list[tuple[int, str]]:
     return columns
 
 
-def _data_rows(upload: UploadedFile) -> tuple[list[tuple[int, str]], list[_Row]]:
+def _data_rows(upload: File) -> tuple[list[tuple[int, str]], list[_Row]]:
     """The header's columns and every non-blank row after it; refuses a file with more than MAX_ROWS."""
     rows = _rows(upload)
     header_number, columns, after_header = _header(rows)
@@ -444,32 +465,67 @@ def _error_column(error: DomainError, parsed: _Parsed) -> str:
     return ""
 
 
-# --- the service --------------------------------------------------------------------------------------
+# --- reporting the rows -------------------------------------------------------------------------------
 
 
-def tenancies_import(*, actor: User, upload: UploadedFile, ip: str | None = None) -> ImportResult:
-    """Report every row of an agency's spreadsheet as a move-in (人来申报); return what was accepted and, for
-    each refused row, why. A file that cannot be read, or whose header is wrong, raises DomainError before
-    any row is reported.
+@dataclass
+class _Prepared:
+    """A file read and checked, its rows matched to the actor's properties and parsed, and the holiday
+    calendar of the years its move-in dates fall in (read once for the file, not once a row)."""
+
+    header: list[str]
+    rows: list[tuple[_Row, _Parsed]]
+    calendar: workdays.WorkingCalendar
+
+
+def _prepare(actor: User, upload: File) -> _Prepared:
+    columns, rows = _data_rows(upload)
+    by_id, by_address = _properties(actor, rows)
+    parsed = [(row, _parse(row, by_id=by_id, by_address=by_address)) for row in rows]
+    # working_days_after looks into the year after the move-in for deadlines that cross New Year.
+    years = {year for _, p in parsed if p.move_in_date for year in (p.move_in_date.year, p.move_in_date.year + 1)}
+    return _Prepared([name for _, name in columns], parsed, workdays.calendar_for(years))
+
+
+def _report_rows(
+    actor: User, prepared: _Prepared, result: ImportResult, *, ip: str | None, start: int = 0,
+    after_group: Callable[[int], None] | None = None,
+) -> None:  # fmt: skip
+    """Report the rows from ``start`` on, COMMIT_EVERY to a transaction; ``after_group(rows done)`` runs
+    inside each group's transaction, so that what it records commits, or rolls back, with the rows.
 
     Each row is one call of tenancy_report_move_in, whose own transaction is a savepoint here: a refused row
     rolls back only itself. The call is deliberately not wrapped in a further savepoint, because an
     over-capacity refusal saves a group-rental flag for the caseworkers beside the refusal, and a savepoint
-    around it would undo the flag with the refusal. The rows are committed COMMIT_EVERY at a time: a commit
-    waits for the disk, and one per row made a 10 000-row file half again as slow (docs/PERFORMANCE.md),
-    while the rows' locks (the property, the tenant) are still held for a second or two only.
+    around it would undo the flag with the refusal. A commit waits for the disk, and one per row made a
+    10 000-row file half again as slow (docs/PERFORMANCE.md), while the rows' locks (the property, the
+    tenant) are still held for a second or two only.
     """
-    columns, rows = _data_rows(upload)
-    by_id, by_address = _properties(actor, rows)
-    result = ImportResult(rows=len(rows), header=[name for _, name in columns])
-    for start in range(0, len(rows), COMMIT_EVERY):
+    rows = prepared.rows
+    for group_start in range(start, len(rows), COMMIT_EVERY):
+        group_end = min(group_start + COMMIT_EVERY, len(rows))
         with transaction.atomic():
-            for row in rows[start : start + COMMIT_EVERY]:
-                _import_row(actor, row, _parse(row, by_id=by_id, by_address=by_address), result, ip=ip)
+            for row, parsed in rows[group_start:group_end]:
+                _import_row(actor, row, parsed, result, calendar=prepared.calendar, ip=ip)
+            if after_group is not None:
+                after_group(group_end)
+
+
+def tenancies_import(*, actor: User, upload: File, ip: str | None = None) -> ImportResult:
+    """Report every row of an agency's spreadsheet as a move-in (人来申报) in this process; return what was
+    accepted and, for each refused row, why. A file that cannot be read, or whose header is wrong, raises
+    DomainError before any row is reported. The pages go through import_job_create instead (a web request
+    cannot last as long as a large file takes); scripts and the benchmark call this."""
+    prepared = _prepare(actor, upload)
+    result = ImportResult(rows=len(prepared.rows), header=prepared.header)
+    _report_rows(actor, prepared, result, ip=ip)
     return result
 
 
-def _import_row(actor: User, row: _Row, parsed: _Parsed, result: ImportResult, *, ip: str | None) -> None:
+def _import_row(
+    actor: User, row: _Row, parsed: _Parsed, result: ImportResult, *, calendar: workdays.WorkingCalendar,
+    ip: str | None,
+) -> None:  # fmt: skip
     errors = parsed.errors
     if not errors:
         assert parsed.prop is not None
@@ -477,7 +533,7 @@ def _import_row(actor: User, row: _Row, parsed: _Parsed, result: ImportResult, *
             tenancy_report_move_in(
                 actor=actor, prop=parsed.prop, id_number=parsed.id_number, name=row.cells[NAME],
                 move_in_date=parsed.move_in_date, phone=row.cells.get(PHONE, ""),
-                lease_end_date=parsed.lease_end_date, source=TenancySource.IMPORT, ip=ip,
+                lease_end_date=parsed.lease_end_date, source=TenancySource.IMPORT, calendar=calendar, ip=ip,
             )  # fmt: skip
             result.accepted += 1
             return
@@ -487,10 +543,261 @@ def _import_row(actor: User, row: _Row, parsed: _Parsed, result: ImportResult, *
             # Another report for the same person or place was saved at the same moment (a second upload of
             # the file running alongside): this row only is rolled back; sending it again settles it.
             errors = [("", gettext("同一时间有另一份申报涉及这一行，这一行没有导入，请稍后重新上传这一行。"))]
+    # The messages are kept (with the job) and shown: never with a full ID number in them.
+    errors = [(column, id_numbers_masked_in(message)) for column, message in errors]
     result.errors += [RowError(row.number, column, message) for column, message in errors]
     reason = "；".join(f"{column}：{message}" if column else message for column, message in errors)
-    result.rejected.append([*(row.cells.get(name, "") for name in result.header), reason])
-    result.row_labels[row.number] = " ".join(filter(None, [row.cells.get(NAME, ""), masked_id(parsed.id_number)]))
+    label = " ".join(filter(None, [row.cells.get(NAME, ""), masked_id(parsed.id_number)]))
+    cells = [*(row.cells.get(name, "") for name in result.header), reason]
+    result.rejected.append(RejectedRow(row.number, label, cells))
+
+
+# --- the background job ---------------------------------------------------------------------------------
+
+
+class _Superseded(Exception):
+    """The job was claimed again (presumed dead, see import_jobs_revive) while this worker still ran it."""
+
+
+def import_job_create(*, actor: User, upload: File, ip: str | None = None) -> ImportJob:
+    """Check an uploaded spreadsheet as a whole, keep it privately and queue its import; return the job.
+
+    The checks are those of the import itself (type, size, header, number of rows): a wrong file is refused
+    here with a DomainError and nothing is kept or queued. The rows are reported later by import_job_run:
+    after commit, by a Celery worker, or in-process on the embedded default (CELERY_TASK_ALWAYS_EAGER, as
+    notifications.services does), which then finishes before this returns.
+    """
+    columns, rows = _data_rows(upload)
+    import_jobs_purge(owner=actor)  # the uploader's own old results: a bounded, indexed update
+    extension = "xlsx" if _kind(_head(upload)) == "xlsx" else "csv"
+    job = ImportJob(
+        owner=actor, original_name=os.path.basename(upload.name or "")[:200] or f"import.{extension}",
+        language=translation.get_language() or settings.LANGUAGE_CODE, ip=ip,
+        header=[name for _, name in columns], rows_total=len(rows),
+    )  # fmt: skip
+    upload.seek(0)
+    # A random name: the original one may well be a tenant's or an agency's ("张三等12人.xlsx").
+    job.file.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
+    try:
+        job.save()
+    except BaseException:
+        job.file.delete(save=False)
+        raise
+    _run_after_commit(job.pk)  # at once in autocommit; after the caller's transaction commits, if in one
+    return job
+
+
+def _head(upload: File) -> bytes:
+    upload.seek(0)
+    return upload.read(512)
+
+
+def _run_after_commit(job_id: int) -> None:
+    """Have the job run once this transaction commits: in-process on the embedded default, else by a worker.
+    A broker that cannot be reached is logged, not raised (the upload is saved, robust=True); the job stays
+    queued and import_jobs_revive sends it again."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        transaction.on_commit(partial(import_job_run, job_id=job_id))
+        return
+    from . import tasks
+
+    def send() -> None:  # a named function: a robust callback's failure is logged under its name
+        tasks.import_job_run.delay(job_id)
+
+    transaction.on_commit(send, robust=True)
+
+
+def import_job_run(*, job_id: int) -> bool:
+    """Report the rows of a queued job; returns False when there was nothing for this call to do.
+
+    The job is claimed with a conditional UPDATE (queued → running): of two workers given the same job, one
+    claims it and the other returns. Each claim counts an attempt, and the worker writes its progress only
+    while the job is still at its attempt: a worker presumed dead and replaced (import_jobs_revive) that
+    wakes up again finds its group refused (_Superseded) and stops, rolling that group back.
+
+    Rows go as in tenancies_import, a group of COMMIT_EVERY to a transaction, and the job's progress (rows
+    done, accepted, the refused rows) is saved in the same transaction as each group: a job taken up again
+    after its worker died goes on from the first row not committed, and nothing is reported twice.
+
+    The job ends done, or failed on an unexpected error (logged; the page says so in general words, and the
+    groups committed before it stay). Either way the file is deleted.
+    """
+    now = timezone.now()
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJobStatus.QUEUED).update(
+        status=ImportJobStatus.RUNNING, attempts=F("attempts") + 1, progress_at=now,
+        started_at=Coalesce("started_at", Value(now)),
+    )  # fmt: skip
+    if not claimed:
+        return False
+    job = ImportJob.objects.select_related("owner").get(pk=job_id)
+    try:
+        with translation.override(job.language):
+            _job_report(job)
+    except _Superseded:
+        logger.warning("Import job %s was taken over by another worker; this one stops.", job_id)
+        return False
+    except Exception:
+        logger.exception("Import job %s stopped by an unexpected error.", job_id)
+        _job_end(job, ImportJobStatus.FAILED)
+        return True
+    _job_end(job, ImportJobStatus.DONE)
+    return True
+
+
+def _job_report(job: ImportJob) -> None:
+    with job.file.open("rb") as stored:
+        content = ContentFile(stored.read(), name=job.file.name)
+    prepared = _prepare(job.owner, content)
+    result = ImportResult(rows=len(prepared.rows), header=prepared.header)  # this run's rows only
+    # The job's refused rows as saved, an earlier attempt's included; this run's are added group by group.
+    errors, rejected = list(job.errors), list(job.rejected_rows)
+    saved_errors = saved_rows = 0  # how many of this run's errors and refused rows those lists hold
+    id_column = prepared.header.index(ID_NUMBER)
+
+    def record_progress(rows_done: int) -> None:
+        nonlocal saved_errors, saved_rows
+        fields: dict[str, Any] = {
+            "rows_done": rows_done, "accepted": job.accepted + result.accepted, "progress_at": timezone.now(),
+        }  # fmt: skip
+        if len(result.rejected) > saved_rows:  # the group refused rows
+            new_errors = [asdict(error) for error in result.errors[saved_errors:]]
+            new_rows = [
+                {"row": r.row, "label": r.label, "cells": _sealed(r.cells, id_column)}
+                for r in result.rejected[saved_rows:]
+            ]
+            errors.extend(new_errors)
+            rejected.extend(new_rows)
+            fields["errors"] = _appended("errors", new_errors, errors)
+            fields["rejected_rows"] = _appended("rejected_rows", new_rows, rejected)
+            saved_errors, saved_rows = len(result.errors), len(result.rejected)
+        mine = ImportJob.objects.filter(pk=job.pk, attempts=job.attempts, status=ImportJobStatus.RUNNING)
+        if not mine.update(**fields):
+            raise _Superseded
+
+    _report_rows(job.owner, prepared, result, ip=job.ip, start=job.rows_done, after_group=record_progress)
+
+
+def _appended(column: str, added: list[dict[str, Any]], whole: list[dict[str, Any]]) -> Any:
+    """What a JSON list column is set to when ``added`` is appended: on PostgreSQL, appended in the database
+    (jsonb ||), so that only the new items travel and are parsed — writing the whole list back after every
+    group made a 10 000-row file of refused rows take 10.5 s instead of 4 s (quadratic in the refused rows);
+    elsewhere (the embedded SQLite) the whole list, ``whole``, written again."""
+    if connection.vendor != "postgresql":
+        return whole
+    return CombinedExpression(F(column), "||", Value(added, output_field=JSONField()), output_field=JSONField())
+
+
+def _sealed(cells: list[str], id_column: int) -> list[str]:
+    """A refused row's cells as kept with the job: the ID number encrypted, as a Resident's is."""
+    return [id_number_encrypt(value) if index == id_column and value else value for index, value in enumerate(cells)]
+
+
+def _unsealed(cells: list[str], id_column: int) -> list[str]:
+    return [id_number_decrypt(value) if index == id_column and value else value for index, value in enumerate(cells)]
+
+
+def _job_end(job: ImportJob, status: str) -> None:
+    """Finish the job (while it is still this attempt's) and delete its file."""
+    now = timezone.now()
+    ended = ImportJob.objects.filter(pk=job.pk, attempts=job.attempts, status=ImportJobStatus.RUNNING).update(
+        status=status, finished_at=now, progress_at=now, file=""
+    )
+    if ended:
+        _file_delete(job.file.name)
+
+
+def _file_delete(name: str) -> None:
+    if not name:
+        return
+    try:
+        ImportJob._meta.get_field("file").storage.delete(name)
+    except Exception:  # the job has ended whatever the storage says; the file is reported for removal by hand
+        logger.exception("The uploaded file %s of an import job could not be deleted.", name)
+
+
+def import_jobs_revive(*, job_ids: list[int] | None = None, now: datetime.datetime | None = None) -> int:
+    """Queue again the jobs a worker has stopped working on; returns how many were queued again.
+
+    A job is presumed lost when it has been queued or running for STALE_AFTER without a sign of life (its
+    claim, or a group of rows committed): the worker was killed or restarted mid-file, or the broker lost or
+    never took the message (a broker outage at upload time). It goes back to "queued" and is sent again; the
+    next worker goes on from the first row not committed. A job that has already been claimed MAX_ATTEMPTS
+    times ends as failed instead (its file deleted): something in the file may be what brings workers down.
+
+    Two places call this, which keeps it simple: the job's page, for its own job, when the owner looks at
+    it (the page refreshes itself while the job is open, so a stuck job is noticed by whoever waits on it),
+    and the sweep task housing.tasks.import_jobs_sweep for all jobs (run by beat). Rows locked by a live
+    worker's transaction are skipped, and the conditional claim in import_job_run keeps a job that is sent
+    twice from running twice.
+    """
+    now = now or timezone.now()
+    stale = ImportJob.objects.filter(
+        status__in=[ImportJobStatus.QUEUED, ImportJobStatus.RUNNING], progress_at__lt=now - STALE_AFTER
+    )
+    if job_ids is not None:
+        stale = stale.filter(pk__in=job_ids)
+    with transaction.atomic():
+        jobs = list(stale.select_for_update(skip_locked=True).only("pk", "attempts", "file"))
+        again = [job.pk for job in jobs if job.attempts < MAX_ATTEMPTS]
+        given_up = [job for job in jobs if job.attempts >= MAX_ATTEMPTS]
+        if again:
+            ImportJob.objects.filter(pk__in=again).update(status=ImportJobStatus.QUEUED, progress_at=now)
+            for job_id in again:
+                _run_after_commit(job_id)
+        if given_up:
+            ImportJob.objects.filter(pk__in=[job.pk for job in given_up]).update(
+                status=ImportJobStatus.FAILED, finished_at=now, progress_at=now, file=""
+            )
+            for job in given_up:
+                logger.error("Import job %s given up after %s attempts.", job.pk, job.attempts)
+                transaction.on_commit(partial(_file_delete, job.file.name))
+    return len(again)
+
+
+def import_job_revive_if_stale(job: ImportJob) -> bool:
+    """The job page's check: queue its job again if it is lost (see import_jobs_revive). A job with recent
+    progress, the usual case on every refresh, costs no query."""
+    if not job.is_open or job.progress_at >= timezone.now() - STALE_AFTER:
+        return False
+    return bool(import_jobs_revive(job_ids=[job.pk]))
+
+
+def import_jobs_purge(*, owner: User | None = None, now: datetime.datetime | None = None) -> int:
+    """Empty the refused rows (names, phones, encrypted ID numbers) and their errors of jobs that ended more
+    than KEEP_DETAILS ago; the counts stay. Run for all jobs by the sweep task, and for the uploader's own
+    jobs at each upload. Returns how many jobs were emptied."""
+    now = now or timezone.now()
+    ended = ImportJob.objects.filter(finished_at__lt=now - KEEP_DETAILS)
+    if owner is not None:
+        ended = ended.filter(owner=owner)
+    return ended.exclude(errors=[], rejected_rows=[]).update(errors=[], rejected_rows=[])
+
+
+@dataclass(frozen=True)
+class ShownRow:
+    row: int
+    label: str
+    errors: list[RowError]
+
+
+def import_job_errors_shown(job: ImportJob, limit: int = ERRORS_SHOWN) -> list[ShownRow]:
+    """The refused rows of a job with their errors, first ``limit`` rows, for its page."""
+    by_row: dict[int, list[RowError]] = {}
+    for error in job.errors:
+        by_row.setdefault(error["row"], []).append(RowError(error["row"], error["column"], error["message"]))
+    return [ShownRow(r["row"], r["label"], by_row.get(r["row"], [])) for r in job.rejected_rows[:limit]]
+
+
+def import_job_rejected_csv(job: ImportJob) -> bytes:
+    """The refused rows of a job as the CSV to fix and upload again, with their 错误原因; the ID numbers in
+    clear, as the agency typed them. Refused once the details have been purged."""
+    if job.rejected and not job.rejected_rows:
+        raise DomainError(
+            "details_purged",
+            _("未导入行的明细只保存 7 天，已经删除。请用原来的文件重新上传，已申报的租客会提示“已登记”。"),
+        )
+    id_column = job.header.index(ID_NUMBER)
+    return rejected_csv([*job.header, ERROR_COLUMN], [_unsealed(r["cells"], id_column) for r in job.rejected_rows])
 
 
 # --- the files handed back ------------------------------------------------------------------------------
@@ -556,23 +863,6 @@ def template_xlsx(properties: list[tuple[int, str, int]] | None = None) -> bytes
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def rejected_token(*, actor: User, result: ImportResult) -> str:
-    """The rejected rows, compressed and signed for this user, to be posted back for the CSV download: the
-    server keeps nothing, and the link stops working after an hour."""
-    return signing.dumps({"h": result.header, "r": result.rejected}, salt=f"{REJECTED_SALT}:{actor.pk}", compress=True)
-
-
-def rejected_from_token(*, actor: User, token: str) -> bytes:
-    """The rejected-rows CSV of a token this user was given; a foreign, altered or expired token is refused."""
-    try:
-        data = signing.loads(token, salt=f"{REJECTED_SALT}:{actor.pk}", max_age=REJECTED_MAX_AGE)
-    except signing.SignatureExpired as exc:
-        raise DomainError("token_expired", _("下载已过期（1 小时内有效），请重新上传文件。")) from exc
-    except signing.BadSignature as exc:
-        raise DomainError("token_invalid", _("下载链接无效，请重新上传文件。")) from exc
-    return rejected_csv([*data["h"], ERROR_COLUMN], data["r"])
 
 
 def masked_id(value: str) -> str:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
 from residents.choices import RegionKind
 from residents.models import Region, ResidenceRegistration, Resident, documents_storage
 
-from .choices import PropertyStatus, TenancySource, TenancyStatus
+from .choices import ImportJobStatus, PropertyStatus, TenancySource, TenancyStatus
 
 
 class OfficialCalendarYear(models.Model):
@@ -299,3 +300,93 @@ class HousingApplication(models.Model):
 
     def __str__(self) -> str:
         return str(self.case)
+
+
+# --- an agency's spreadsheet import, run in the background (housing.imports) ---------------------------------
+
+
+class ImportJobQuerySet(models.QuerySet["ImportJob"]):
+    def visible_to(self, user) -> ImportJobQuerySet:  # type: ignore[no-untyped-def]
+        """The account that uploaded the file; an administrator all. Nobody else, caseworkers included: the
+        rows are reported into the uploader's own properties, and the tenancies they make are what the street
+        sees."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser or user.has_role(Role.ADMINISTRATOR):
+            return self.all()
+        return self.filter(owner=user)
+
+
+class ImportJob(models.Model):
+    """One uploaded spreadsheet of move-ins (中介批量申报), reported row by row by a Celery worker.
+
+    The file holds tenants' ID numbers: it is kept in the private document storage only while the job is
+    queued or running and deleted when it ends. What the agency needs afterwards stays on the row:
+    ``errors`` (row, column, message: messages only, never a full ID number) and ``rejected_rows`` (the cells
+    of each refused row, for the rejected-rows CSV, the ID number cell encrypted as Resident's is, and a label
+    of name and masked ID number for the page). Both are emptied seven days after the job ends
+    (housing.imports.import_jobs_purge); the counts remain. Rows reported are the tenancies themselves.
+
+    ``rows_done`` and the results are saved in the same transaction as the rows they count, so after a worker
+    dies they say exactly where to go on from. ``progress_at`` is the last sign of life (the claim, or a
+    group of rows committed); ``attempts`` counts the claims, and a worker writes its progress only while the
+    job is still its own claim (see housing.imports.import_job_run).
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs", verbose_name=_("上传账户")
+    )
+    file = models.FileField(
+        _("上传的文件"), upload_to="housing-imports/%Y/%m/", storage=documents_storage, max_length=200, blank=True
+    )
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    status = models.CharField(_("状态"), max_length=16, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED)
+    language = models.CharField(_("结果的语言"), max_length=16, default=settings.LANGUAGE_CODE)
+    ip = models.GenericIPAddressField(_("上传 IP"), null=True, blank=True)
+    header = models.JSONField(_("识别出的列"), default=list, blank=True)
+    rows_total = models.PositiveIntegerField(_("总行数"))
+    rows_done = models.PositiveIntegerField(_("已处理行数"), default=0)
+    accepted = models.PositiveIntegerField(_("已申报行数"), default=0)
+    errors = models.JSONField(_("各行问题"), default=list, blank=True)
+    rejected_rows = models.JSONField(_("未导入的行"), default=list, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("处理次数"), default=0)
+    created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    progress_at = models.DateTimeField(_("最近进展"), default=timezone.now)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("批量申报任务")
+        verbose_name_plural = _("批量申报任务")
+        indexes = [
+            models.Index(fields=["owner", "-id"], name="import_job_owner_newest"),
+            # The sweep for jobs a worker stopped working on.
+            models.Index(
+                fields=["progress_at"], name="import_job_open_progress", condition=Q(status__in=["queued", "running"])
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(rows_done__lte=models.F("rows_total")), name="import_job_done_le_total"),
+            models.CheckConstraint(
+                condition=Q(accepted__lte=models.F("rows_done")), name="import_job_accepted_le_done"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def rejected(self) -> int:
+        return self.rows_done - self.accepted
+
+    @property
+    def rows_left(self) -> int:
+        """Rows not reached (a failed job's: what uploading the file again reports)."""
+        return self.rows_total - self.rows_done
+
+    @property
+    def is_open(self) -> bool:
+        """Queued or running: its page refreshes itself."""
+        return self.status in (ImportJobStatus.QUEUED, ImportJobStatus.RUNNING)

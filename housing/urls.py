@@ -24,7 +24,8 @@ import_urls: list = [
     path("import/", import_views.import_upload, name="import"),
     path("import/template.csv", import_views.import_template_csv, name="import_template_csv"),
     path("import/template.xlsx", import_views.import_template_xlsx, name="import_template_xlsx"),
-    path("import/rejected.csv", import_views.import_rejected_csv, name="import_rejected_csv"),
+    path("import/<int:pk>/", import_views.import_job, name="import_job"),
+    path("import/<int:pk>/rejected.csv", import_views.import_job_rejected_csv, name="import_job_rejected_csv"),
 ]
 affordable_urls: list = [
     path("affordable/", affordable_views.affordable_projects, name="affordable"),

@@ -149,6 +149,8 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 10.0},
     "reminders-daily": {"task": "notifications.tasks.reminders_run", "schedule": crontab(hour=7, minute=0)},
+    # Re-queues spreadsheet imports whose worker died, and purges refused rows a week after a job ended.
+    "housing-import-jobs-sweep": {"task": "housing.tasks.import_jobs_sweep", "schedule": 300.0},
 }
 
 AUTH_USER_MODEL = "accounts.User"
