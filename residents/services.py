@@ -1304,7 +1304,7 @@ PERMIT_REPLACEMENT_DOCUMENTS = (
 
 PERMIT_CASE_TYPES = (
     CaseType(
-        key=selectors.PERMIT_CASE_TYPE, label=_("居住证申领"), reference_prefix="JZ",
+        key=selectors.PERMIT_CASE_TYPE, label=_("居住证"), reference_prefix="JZ",
         documents_of=_permit_documents, check_submit=_permit_check_submit, has_own_start=True,
         transitions=PRODUCING_TRANSITIONS, on_transition=_permit_on_transition,
     ),
