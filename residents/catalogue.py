@@ -108,6 +108,7 @@ SERVICES: tuple[PublicService, ...] = (
         audience=_("持有居住证的新居民"),
         needs=_("居住、就业、社保缴纳等证明"),
         legal_basis=_("浙江省流动人口居住登记条例 第二十八条"),
+        url_name="points:table",
         open_to=_has_profile,
     ),
     PublicService(

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "residents",
     "notifications",
     "housing",
+    "points",
 ]
 
 MIDDLEWARE = [

@@ -40,6 +40,7 @@ urlpatterns = [
     path("me/inbox/", include("notifications.urls")),
     path("me/", include("residents.urls")),
     path("housing/", include("housing.urls")),
+    path("points/", include("points.urls")),
     # Public: where a permit's QR code leads (says only whether it is valid, with the name masked).
     path("verify/<str:token>/", permit_verify, name="permit_verify"),
     path("accounts/", include("allauth.urls")),
