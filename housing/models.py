@@ -11,7 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
 from residents.choices import RegionKind
-from residents.models import Region, ResidenceRegistration, Resident, documents_storage
+from residents.models import (
+    Region,
+    ResidenceRegistration,
+    Resident,
+    ResidentScopedQuerySet,
+    documents_storage,
+    resident_scope,
+)
 
 from .choices import ImportJobStatus, PropertyStatus, TenancySource, TenancyStatus
 
@@ -105,23 +112,20 @@ class Property(models.Model):
         return self.address
 
 
-class TenancyQuerySet(models.QuerySet["Tenancy"]):
-    def visible_to(self, user) -> TenancyQuerySet:  # type: ignore[no-untyped-def]
-        """The property's owner; the tenant (and a guardian of a child tenant) their own; a caseworker the
-        tenancies of properties in their streets; an administrator all."""
-        from residents.models import GuardianLink, Jurisdiction
+class TenancyQuerySet(ResidentScopedQuerySet):
+    """The residents' one rule (the tenant, a guardian of a child tenant, a caseworker of the property's street,
+    an administrator), and also the property's owner."""
 
+    resident_path = "tenant"
+    street_path = "property__street"
+
+    def visible_to(self, user) -> TenancyQuerySet:  # type: ignore[no-untyped-def]
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_superuser or user.has_role(Role.ADMINISTRATOR):
             return self.all()
-        own = Resident.objects.filter(user=user).values_list("id", flat=True)
-        children = GuardianLink.objects.filter(guardian__user=user).values_list("child_id", flat=True)
-        scope = Q(property__owner=user) | Q(tenant_id__in=list(own.union(children)))
-        if user.has_role(Role.CASEWORKER):
-            streets = list(Jurisdiction.objects.filter(caseworker=user).values_list("street_id", flat=True))
-            scope |= Q(property__street_id__in=streets)
-        return self.filter(scope)
+        scope = resident_scope(user, resident_path=self.resident_path, street_path=self.street_path)
+        return self.filter(scope | Q(property__owner=user))
 
     def current(self) -> TenancyQuerySet:
         return self.filter(status=TenancyStatus.ACTIVE)

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import rules
 
-from accounts.permissions import is_administrator, is_staff_reviewer
+from accounts.permissions import is_administrator, is_caseworker, is_staff_reviewer
+from residents.permissions import covers_street
+
+# Verifying a property and handling its flags: a caseworker of its street, or an administrator.
+may_review_property = is_administrator | (is_caseworker & covers_street)
 
 rules.add_perm("housing", is_staff_reviewer)
 rules.add_perm("housing.view_property", is_staff_reviewer)

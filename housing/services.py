@@ -19,12 +19,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
 from accounts.models import User
-from accounts.permissions import is_caseworker
 from accounts.services import user_role_grant
 from notifications.services import notify
 from residents import services as residents_services
 from residents.choices import AuditEventType, RegionKind
-from residents.models import AuditEvent, Jurisdiction, Region, Resident
+from residents.models import AuditEvent, Region, Resident
 from residents.pii import id_number_hash, id_number_validate
 from residents.services import audit_record
 from residents.uploads import upload_check
@@ -33,6 +32,7 @@ from yuean.errors import DomainError
 from . import workdays
 from .choices import PropertyStatus, TenancySource, TenancyStatus
 from .models import OccupancyFlag, Property, Tenancy
+from .permissions import may_review_property
 
 # A QR poster stays valid this long; reprinting (or withdrawing) it is one click for the landlord.
 QR_MAX_AGE = datetime.timedelta(days=366)
@@ -131,9 +131,7 @@ def property_register(
 
 
 def _covering_caseworker(actor: User, prop: Property) -> None:
-    if actor.is_superuser or actor.has_role("administrator"):
-        return
-    if not (is_caseworker(actor) and Jurisdiction.objects.filter(caseworker=actor, street_id=prop.street_id).exists()):
+    if not may_review_property(actor, prop):
         raise DomainError("not_allowed", _("您不负责这处房屋所在的街道。"))
 
 
