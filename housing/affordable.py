@@ -30,12 +30,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from residents import selectors as residents_selectors
 from residents.casetypes import PRODUCING_TRANSITIONS, CaseType, DocumentRequirement
 from residents.choices import CASE_OPEN_STATUSES, CaseStatus
 from residents.models import Case, GuardianLink, Resident
 from residents.permissions import may_decide_case
-from residents.services import case_open, case_transition
+from residents.services import case_open, case_transition, permit_require_valid
 from yuean.errors import DomainError
 
 from .models import HousingApplication, HousingProject, UnitType
@@ -246,20 +245,7 @@ def _check_unit_type_open(unit_type: UnitType) -> None:
 
 def _check_permit(applicant: Resident) -> None:
     """保障性租赁住房 is for holders of a valid residence permit (the published condition 1)."""
-    permit = residents_selectors.permit_of(resident=applicant)
-    if permit is None:
-        raise DomainError(
-            "residence_permit_required",
-            _("申请保障性租赁住房需要持有有效的居住证。请先申领居住证，领证后再来申请。"),
-            field="applicant",
-        )
-    if not permit.is_valid:
-        raise DomainError(
-            "residence_permit_lapsed",
-            _("您的居住证有效期到 %(date)s，没有按时签注，现在暂停使用。请先办理签注，恢复后再申请。")
-            % {"date": permit.valid_until.isoformat()},
-            field="applicant",
-        )
+    permit_require_valid(applicant, service=_("申请保障性租赁住房"))
 
 
 def _clean_household_size(household_size: Any) -> int:

@@ -20,3 +20,23 @@ class IndicatorCategory(models.TextChoices):
 class IndicatorSource(models.TextChoices):
     COMPUTED = "computed", _("系统核算")
     DECLARED = "declared", _("本人申报")
+
+
+class ItemStatus(models.TextChoices):
+    """Where one line of an application stands. Computed lines are decided by the portal's own records; declared
+    lines wait for a caseworker, who accepts, adjusts or rejects each one, always with a reason."""
+
+    PENDING = "pending", _("待核定")
+    NOT_DECLARED = "not_declared", _("未申报")
+    COMPUTED = "computed", _("系统核算")
+    ACCEPTED = "accepted", _("核定属实")
+    ADJUSTED = "adjusted", _("核定调整")
+    REJECTED = "rejected", _("不予认定")
+
+
+class ItemDecision(models.TextChoices):
+    """What a caseworker may decide about one line."""
+
+    ACCEPT = "accepted", _("属实，按申报计分")
+    ADJUST = "adjusted", _("调整后计分")
+    REJECT = "rejected", _("不予认定")

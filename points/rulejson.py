@@ -118,3 +118,38 @@ def rule_from_json(data: Any) -> scoring.Rule:
     if kind == "veto":
         return scoring.Veto()
     raise ValueError(f"unknown rule type {kind!r} (per_unit, tiers, bands, flat or veto)")
+
+
+# --- facts ---------------------------------------------------------------------------------------------
+# An application stores each indicator's fact as JSON: a decimal string for per-unit and band items, a level
+# key (or a list of them) for tiers, true/false for flat and veto items, null for "not declared".
+
+
+def fact_to_json(indicator: scoring.Indicator, value: scoring.Fact) -> Any:
+    """A fact as stored; raises scoring.InvalidFact when no rule of ``indicator`` could score it."""
+    if value is None or value == "":
+        return None
+    rule = indicator.rule
+    if isinstance(rule, scoring.PerUnit | scoring.Bands):
+        if isinstance(value, str):
+            try:
+                value = Decimal(value.strip())
+            except ArithmeticError:
+                raise scoring.InvalidFact(indicator, f"expected a number, got {value!r}") from None
+        scoring.score(scoring.RuleSet("check", 2000, (indicator,)), {indicator.key: value})
+        return _text(Decimal(repr(value)) if isinstance(value, float) else Decimal(value))  # type: ignore[arg-type]
+    scoring.score(scoring.RuleSet("check", 2000, (indicator,)), {indicator.key: value})
+    if isinstance(rule, scoring.Tiers):
+        return value if isinstance(value, str) else sorted(value)  # type: ignore[arg-type]
+    return value
+
+
+def fact_from_json(indicator: scoring.Indicator, stored: Any) -> scoring.Fact:
+    """The stored JSON of :func:`fact_to_json` as a fact to score."""
+    if stored is None:
+        return None
+    if isinstance(indicator.rule, scoring.PerUnit | scoring.Bands):
+        return Decimal(str(stored))
+    if isinstance(indicator.rule, scoring.Tiers) and isinstance(stored, list):
+        return tuple(stored)
+    return stored  # type: ignore[no-any-return]

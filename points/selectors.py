@@ -1,21 +1,48 @@
-"""Reads of the points app. Rule sets are public once published; drafts are seen in the admin only."""
+"""Reads of the points app.
+
+Rule sets, rounds and published rankings are public (they describe a service; a ranking shows masked names and
+references only). Applications are cases: who sees one is Case.visible_to (the applicant, caseworkers of the
+applicant's street, administrators). Other apps read a resident's verified score through
+:func:`resident_points_current` and :func:`resident_points_bulk` only.
+"""
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
+from accounts.models import User
+from residents.choices import CASE_OPEN_STATUSES, CaseStatus
+from residents.models import Case, Resident
+
 from . import scoring
-from .choices import RuleSetStatus
-from .models import Indicator, RuleSet
-from .rulejson import rule_from_json
+from .choices import ItemStatus, RuleSetStatus
+from .models import Indicator, PointsApplication, PointsItem, PointsRanking, PointsRankingEntry, PointsRound, RuleSet
+from .rulejson import fact_from_json, rule_from_json
+
+POINTS_CASE_TYPE = "points"
+# A score counts while its case is approved, and stays counted while an objection has it back in review.
+SCORE_COUNTS_STATUSES = (CaseStatus.APPROVED, CaseStatus.RESUBMITTED)
 
 
 def rule_sets_published() -> QuerySet[RuleSet]:
     return RuleSet.objects.filter(status=RuleSetStatus.PUBLISHED).prefetch_related(
         Prefetch("indicators", queryset=Indicator.objects.order_by("sort_order", "pk"))
+    )
+
+
+def rule_sets_public() -> QuerySet[RuleSet]:
+    """Published and retired versions (a retired one still explains the scores made under it); never drafts."""
+    return (
+        RuleSet.objects.exclude(status=RuleSetStatus.DRAFT)
+        .select_related("supersedes")
+        .prefetch_related("indicators")
+        .order_by("-year", "-id")
     )
 
 
@@ -71,3 +98,220 @@ def rule_set_to_scoring(rule_set: RuleSet) -> scoring.RuleSet:
         tie_break_en=rule_set.tie_break_en,
         **extra,
     )
+
+
+def rule_set_scoring_of(rule_set_id: int, _cache: dict[int, scoring.RuleSet] | None = None) -> scoring.RuleSet:
+    """The scoring table of a stored rule set by id (published sets never change, so callers may cache)."""
+    if _cache is not None and rule_set_id in _cache:
+        return _cache[rule_set_id]
+    rule_set = RuleSet.objects.prefetch_related("indicators").get(pk=rule_set_id)
+    table = rule_set_to_scoring(rule_set)
+    if _cache is not None:
+        _cache[rule_set_id] = table
+    return table
+
+
+# --- rounds --------------------------------------------------------------------------------------------
+
+
+def points_rounds() -> QuerySet[PointsRound]:
+    """Every round, newest first (public: a round describes a service and its calendar)."""
+    return PointsRound.objects.select_related("rule_set").order_by("-opens_on", "-id")
+
+
+def points_round_open(today: datetime.date | None = None) -> PointsRound | None:
+    """The round taking applications today (the latest one, should two overlap), or None."""
+    today = timezone.localdate() if today is None else today
+    return points_rounds().filter(opens_on__lte=today, closes_on__gte=today).first()
+
+
+# --- applications --------------------------------------------------------------------------------------
+
+
+def points_applications(*, user: User) -> QuerySet[Case]:
+    """Points applications (cases) the user may see, with their details; items come with points_items_of."""
+    return (
+        Case.objects.visible_to(user)
+        .filter(case_type=POINTS_CASE_TYPE, points_application__isnull=False)
+        .select_related("applicant", "street", "points_application__round", "points_application__rule_set")
+    )
+
+
+def points_application_get(*, user: User, pk: int) -> Case:
+    """One application the user may see; Case.DoesNotExist (a 404) otherwise."""
+    return points_applications(user=user).get(pk=pk)
+
+
+def points_applications_of(*, user: User) -> QuerySet[Case]:
+    """The user's own applications, newest first (我的积分)."""
+    return points_applications(user=user).filter(applicant__user=user).order_by("-id")
+
+
+def points_application_active(*, applicant: Resident, round: PointsRound) -> Case | None:
+    """The applicant's application in the round that is not withdrawn (one per person and round)."""
+    return (
+        Case.objects.filter(applicant=applicant, case_type=POINTS_CASE_TYPE, points_application__round=round)
+        .exclude(status=CaseStatus.WITHDRAWN)
+        .order_by("-id")
+        .first()
+    )
+
+
+def points_items_of(application: PointsApplication) -> list[PointsItem]:
+    return list(application.items.order_by("sort_order", "pk"))
+
+
+def points_facts_of(items: Iterable[PointsItem], rule_set: scoring.RuleSet) -> dict[str, scoring.Fact]:
+    """The facts that count: each decided item's value; pending and undeclared items count nothing yet."""
+    facts: dict[str, scoring.Fact] = {}
+    for item in items:
+        if item.status == ItemStatus.PENDING:
+            continue
+        try:
+            indicator = rule_set.indicator(item.key)
+        except ValueError:
+            continue
+        facts[item.key] = fact_from_json(indicator, item.value)
+    return facts
+
+
+def points_application_score(application: PointsApplication, items: list[PointsItem] | None = None) -> scoring.Score:
+    """The score of an application as its items stand now, under the rule-set version it was made under (a
+    provisional score while items are pending; the verified one once review is complete)."""
+    rule_set = rule_set_scoring_of(application.rule_set_id)
+    items = points_items_of(application) if items is None else items
+    return scoring.score(rule_set, points_facts_of(items, rule_set))
+
+
+def points_ranking_candidates(*, round: PointsRound) -> list[scoring.Entry]:
+    """The round's applications whose review is complete and approved, as ranking entries with their verified
+    facts: two reads (applications, then all their items in one pass), whatever the number of applications."""
+    rows = list(
+        PointsApplication.objects.filter(
+            round=round, case__status=CaseStatus.APPROVED, scored_at__isnull=False
+        ).values_list("id", "case__reference", "case__submitted_at", "rule_set_id")
+    )
+    rule_sets: dict[int, scoring.RuleSet] = {}
+    facts: dict[int, dict[str, scoring.Fact]] = {row[0]: {} for row in rows}
+    tables = {row[0]: rule_set_scoring_of(row[3], rule_sets) for row in rows}
+    decided = (
+        PointsItem.objects.filter(application__round=round, application_id__in=facts.keys())
+        .exclude(status=ItemStatus.PENDING)
+        .values_list("application_id", "key", "value")
+        .iterator(chunk_size=20_000)
+    )
+    for application_id, key, value in decided:
+        table = tables[application_id]
+        try:
+            facts[application_id][key] = fact_from_json(table.indicator(key), value)
+        except ValueError:
+            continue
+    return [
+        scoring.Entry(ref=reference, facts=facts[pk], submitted_at=submitted_at)
+        for pk, reference, submitted_at, _ in rows
+    ]
+
+
+def points_applications_in_review(*, round: PointsRound) -> QuerySet[Case]:
+    """Submitted applications of the round whose review is not finished (they hold up the ranking)."""
+    return Case.objects.filter(
+        case_type=POINTS_CASE_TYPE, points_application__round=round, status__in=CASE_OPEN_STATUSES
+    ).exclude(status=CaseStatus.DRAFT)
+
+
+# --- rankings (public) ---------------------------------------------------------------------------------
+
+
+def points_rankings_published() -> QuerySet[PointsRanking]:
+    return PointsRanking.objects.select_related("round").order_by("-published_at", "-id")
+
+
+def points_ranking_latest(*, round: PointsRound) -> PointsRanking | None:
+    return points_rankings_published().filter(round=round).order_by("-edition").first()
+
+
+def points_ranking_entries(*, ranking: PointsRanking) -> QuerySet[PointsRankingEntry]:
+    """The published entries in their order (masked names and references only)."""
+    return (
+        PointsRankingEntry.objects.filter(ranking=ranking)
+        .order_by("position")
+        .only("id", "ranking_id", "position", "reference", "masked_name", "total", "tied", "within_quota")
+    )
+
+
+def points_ranking_places_of(application_ids: list[int]) -> dict[int, PointsRankingEntry]:
+    """Each application's place in the latest edition of its round's ranking, in one query."""
+    places: dict[int, PointsRankingEntry] = {}
+    rows = (
+        PointsRankingEntry.objects.filter(application_id__in=application_ids)
+        .select_related("ranking")
+        .order_by("application_id", "-ranking__edition")
+    )
+    for row in rows:
+        places.setdefault(row.application_id, row)
+    return places
+
+
+def points_ranking_entry_of(*, ranking: PointsRanking, case: Case) -> PointsRankingEntry | None:
+    return PointsRankingEntry.objects.filter(ranking=ranking, application__case=case).first()
+
+
+# --- the score other apps read ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifiedScore:
+    """A resident's latest verified score (what school places and other services read)."""
+
+    total: Decimal
+    eligible: bool
+    rule_set_version: str
+    reference: str
+    scored_at: datetime.datetime
+
+
+def _verified_scores() -> QuerySet[PointsApplication]:
+    return PointsApplication.objects.filter(
+        case__case_type=POINTS_CASE_TYPE,
+        case__status__in=(*SCORE_COUNTS_STATUSES, CaseStatus.REFUSED),
+        scored_at__isnull=False,
+        total__isnull=False,
+    )
+
+
+def _latest_of_each(applicants: QuerySet[PointsApplication]) -> QuerySet[PointsApplication]:
+    latest = _verified_scores().filter(case__applicant_id=OuterRef("case__applicant_id")).order_by("-scored_at", "-id")
+    return applicants.filter(pk=Subquery(latest.values("pk")[:1]))
+
+
+def _as_verified(row: tuple) -> VerifiedScore:  # type: ignore[type-arg]
+    _applicant, total, eligible, version, reference, scored_at = row
+    return VerifiedScore(total, bool(eligible), version, reference, scored_at)
+
+
+_VERIFIED_FIELDS = ("case__applicant_id", "total", "eligible", "rule_set__version", "case__reference", "scored_at")
+
+
+def resident_points_current(resident: Resident) -> VerifiedScore | None:
+    """The resident's latest verified score: the last application whose review is complete (approved, or
+    refused because a veto item applied, which gives ``eligible`` False); None when there is none."""
+    row = (
+        _verified_scores()
+        .filter(case__applicant=resident)
+        .order_by("-scored_at", "-id")
+        .values_list(*_VERIFIED_FIELDS)
+        .first()
+    )
+    return None if row is None else _as_verified(row)
+
+
+def resident_points_bulk(resident_ids: Iterable[int]) -> dict[int, VerifiedScore]:
+    """:func:`resident_points_current` for many residents at once (a school round's families): one query per
+    5 000 residents, a resident without a verified score absent from the result."""
+    ids = list(dict.fromkeys(resident_ids))
+    scores: dict[int, VerifiedScore] = {}
+    for start in range(0, len(ids), 5_000):
+        chunk = _verified_scores().filter(case__applicant_id__in=ids[start : start + 5_000])
+        for row in _latest_of_each(chunk).values_list(*_VERIFIED_FIELDS):
+            scores[row[0]] = _as_verified(row)
+    return scores

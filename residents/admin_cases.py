@@ -50,18 +50,23 @@ class CaseTypeFilter(admin.SimpleListFilter):
 
 class StatusFilter(admin.SimpleListFilter):
     """The queue shows what awaits a decision unless asked for something else ("全部" or one status);
-    a search looks through every status."""
+    a search looks through every status. A console of one case type's details subclasses it with the path to
+    the case's status and its own wording."""
 
     title = _("状态")
     parameter_name = "status"
     PENDING, ALL = "pending", "all"
+    status_path = "status"
+    pending_label = _("待办（已受理、已补正）")
+    statuses: tuple[str, ...] = tuple(CaseStatus.values)
 
     def __init__(self, request, params, model, model_admin) -> None:  # type: ignore[no-untyped-def]
         super().__init__(request, params, model, model_admin)
         self.default = self.ALL if request.GET.get("q") else self.PENDING
 
     def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
-        return [(self.PENDING, _("待办（已受理、已补正）")), (self.ALL, _("全部")), *CaseStatus.choices]
+        statuses = [(status, CaseStatus(status).label) for status in self.statuses]
+        return [(self.PENDING, self.pending_label), (self.ALL, _("全部")), *statuses]
 
     def choices(self, changelist):  # type: ignore[no-untyped-def]
         current = self.value() or self.default
@@ -75,9 +80,9 @@ class StatusFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
         value = self.value() or self.default
         if value == self.PENDING:
-            return queryset.filter(status__in=CASE_PENDING_STATUSES)
-        if value in CaseStatus.values:
-            return queryset.filter(status=value)
+            return queryset.filter(**{f"{self.status_path}__in": CASE_PENDING_STATUSES})
+        if value in self.statuses:
+            return queryset.filter(**{self.status_path: value})
         return queryset
 
 
@@ -237,9 +242,14 @@ class CaseAdmin(PersonSearchMixin, admin.ModelAdmin):
             "refuse_form": RefuseForm(),
             "documents_form": RequestDocumentsForm(case=case),
             "pending": case.status in CASE_PENDING_STATUSES,
+            "own_console": self._own_console(case),
             **self._permit_context(request, case),
         }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _own_console(self, case: Case) -> tuple[str, str] | None:
+        declared = case_type_get(case.case_type)
+        return declared.console_link(case) if declared.console_link is not None else None
 
     def _permit_context(self, request: HttpRequest, case: Case) -> dict[str, object]:
         """What a permit, replacement or endorsement case adds to its page: its details and the next step."""

@@ -80,6 +80,9 @@ class CaseType:
     # What the applicant's case page shows of the type's own details: given the request and the case (already
     # visible to the user), the HTML of a panel. The permit's is built into the page; other apps add theirs here.
     applicant_panel: Callable[..., str] | None = None
+    # A type decided on a console page of its own (a points application is reviewed item by item): given the
+    # case, (the link's label, its URL). The generic case page then links there instead of offering "approve".
+    console_link: Callable[[Case], tuple[str, str]] | None = None
 
     def documents_for(self, case: Case) -> tuple[DocumentRequirement, ...]:
         return self.documents_of(case) if self.documents_of is not None else self.documents

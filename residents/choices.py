@@ -88,6 +88,20 @@ class AuditEventType(models.TextChoices):
     MOVE_OUT_REPORTED = "housing.move_out", _("人走注销")
     OVER_CAPACITY = "housing.over_capacity", _("超出核定人数（疑似群租）")
     OCCUPANCY_FLAG_RESOLVED = "housing.occupancy_flag_resolved", _("处理疑似群租提示")
+    # points (积分)
+    POINTS_RULE_SET_PUBLISHED = "points.rule_set_published", _("发布积分规则")
+    POINTS_RULE_SET_SUCCEEDED = "points.rule_set_succeeded", _("复制积分规则为新版本")
+    POINTS_APPLICATION_CHANGED = "points.application_changed", _("修改积分申报")
+    POINTS_ITEM_VERIFIED = "points.item_verified", _("核定积分项目")
+    POINTS_SCORED = "points.scored", _("积分核定完成")
+    POINTS_OBJECTION_FILED = "points.objection_filed", _("提出积分异议")
+    POINTS_RANKING_PUBLISHED = "points.ranking_published", _("公示积分排名")
+    # education (school enrolment of migrant children)
+    ENROLMENT_APPLICATION_CHANGED = "education.application_changed", _("修改入学申请")
+    ENROLMENT_ALLOCATION_RUN = "education.allocation_run", _("执行学位分配")
+    ENROLMENT_RESULT_PUBLISHED = "education.result_published", _("公布学位分配结果")
+    ENROLMENT_OFFER_CONFIRMED = "education.offer_confirmed", _("确认入学")
+    ENROLMENT_OFFER_DECLINED = "education.offer_declined", _("放弃学位")
 
 
 class CaseStatus(models.TextChoices):

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "notifications",
     "housing",
     "points",
+    "education",
 ]
 
 MIDDLEWARE = [
@@ -297,7 +298,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "status": the case's keeps its own name, the others are named after their model.
-    "ENUM_NAME_OVERRIDES": {"CaseStatusEnum": "residents.choices.CaseStatus"},
+    # Pinned so that a second app's choices of the same field name never rename an existing enum.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "residents.choices.CaseStatus",
+        "SourceEnum": "housing.choices.TenancySource",
+        "IndicatorSourceEnum": "points.choices.IndicatorSource",
+    },
 }
 
 LOGGING = {

@@ -9,6 +9,13 @@ from accounts.views import language_switch
 from housing.api.views import PropertyViewSet, TenancyViewSet
 from housing.api_affordable import HousingApplicationViewSet, HousingProjectViewSet
 from notifications.api.views import NotificationViewSet
+from points.api.views import (
+    CalculateViewSet,
+    PointsApplicationViewSet,
+    PointsRoundViewSet,
+    RankingViewSet,
+    RuleSetViewSet,
+)
 from residents.api.permit_views import PermitApplicationViewSet, PermitViewSet
 from residents.api.views import CaseViewSet, RegionViewSet, ResidenceRegistrationViewSet, ResidentViewSet
 from residents.permit_views import permit_verify
@@ -28,6 +35,11 @@ router.register("properties", PropertyViewSet, basename="property")
 router.register("tenancies", TenancyViewSet, basename="tenancy")
 router.register("housing-projects", HousingProjectViewSet, basename="housing-project")
 router.register("housing-applications", HousingApplicationViewSet, basename="housing-application")
+router.register("points/rule-sets", RuleSetViewSet, basename="points-rule-set")
+router.register("points/calculate", CalculateViewSet, basename="points-calculate")
+router.register("points/rounds", PointsRoundViewSet, basename="points-round")
+router.register("points/applications", PointsApplicationViewSet, basename="points-application")
+router.register("points/rankings", RankingViewSet, basename="points-ranking")
 
 # Staff sign in through allauth (rate limits, two-factor), never through the bare admin login form.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -41,6 +53,7 @@ urlpatterns = [
     path("me/", include("residents.urls")),
     path("housing/", include("housing.urls")),
     path("points/", include("points.urls")),
+    path("education/", include("education.urls")),
     # Public: where a permit's QR code leads (says only whether it is valid, with the name masked).
     path("verify/<str:token>/", permit_verify, name="permit_verify"),
     path("accounts/", include("allauth.urls")),

@@ -84,6 +84,13 @@ EVENT_FIELDS: dict[str, dict[str, tuple[Promise, str | type[TextChoices]]]] = {
     "case.document_uploaded": {"kind": (_("材料"), DOCUMENT), "name": (_("文件名"), TEXT)},
 }
 
+
+def audit_fields_register(event_type: str, fields: dict[str, tuple[Promise, str | type[TextChoices]]]) -> None:
+    """Another app's event keys and how to read them (it registers them in its AppConfig.ready, as it does its
+    case types: residents knows nothing of the apps built on it)."""
+    EVENT_FIELDS[event_type] = {**EVENT_FIELDS.get(event_type, {}), **fields}
+
+
 # Kept in the row for the record, but nothing a caseworker reads: the status has its own display (kept as it
 # always was), the time of submission or notice is the event's own time, a previous registration is the row
 # above in the history, and a file's size in bytes says nothing about what was handed in.

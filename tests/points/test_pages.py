@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -145,3 +146,19 @@ def test_no_rule_set_published() -> None:
         response = Client().get(reverse(name), {"age": "30"})
         assert response.status_code == 200
         assert 'id="no-rule-set"' in response.content.decode()
+
+
+def test_the_table_links_to_the_rounds_for_everyone() -> None:
+    html = Client().get(reverse("points:table")).content.decode()
+    assert reverse("points:rounds") in html
+
+
+def test_the_rounds_page_says_when_none_is_published() -> None:
+    response = Client().get(reverse("points:rounds"))
+    assert response.status_code == 200
+    assert 'id="no-rounds"' in response.content.decode()
+
+
+def test_the_calculators_yes_no_items_are_tick_boxes_with_their_label() -> None:
+    html = Client().get(reverse("points:calculator")).content.decode()
+    assert re.search(r'<div class="field field-check">\s*<label for="id_employment"><input type="checkbox"', html)
