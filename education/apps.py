@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class EducationConfig(AppConfig):
     name = "education"
     verbose_name = _("随迁子女入学")
+
+    def ready(self) -> None:
+        # The enrolment case type, and the reminder sweeps (admin.py is found by admin.autodiscover).
+        from residents.casetypes import case_type_register
+
+        from . import reminders  # noqa: F401 — registers the reminder sweeps
+        from .casetype import ENROLMENT_CASE_TYPE_DECLARATION
+
+        case_type_register(ENROLMENT_CASE_TYPE_DECLARATION)

@@ -115,8 +115,9 @@ SERVICES: tuple[PublicService, ...] = (
         key="school_enrolment",
         name=_("随迁子女入学"),
         audience=_("持有有效居住证、子女达到入学年龄的家庭"),
-        needs=_("居住证、子女身份证明、户口簿"),
+        needs=_("居住证、子女出生证明或户口簿、居住证明、预防接种证"),
         legal_basis=_("义务教育法 第十二条"),
+        url_name="education:home",
         open_to=_has_profile,
     ),
     PublicService(

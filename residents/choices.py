@@ -102,6 +102,8 @@ class AuditEventType(models.TextChoices):
     ENROLMENT_RESULT_PUBLISHED = "education.result_published", _("公布学位分配结果")
     ENROLMENT_OFFER_CONFIRMED = "education.offer_confirmed", _("确认入学")
     ENROLMENT_OFFER_DECLINED = "education.offer_declined", _("放弃学位")
+    ENROLMENT_OFFER_LAPSED = "education.offer_lapsed", _("学位逾期未确认")
+    ENROLMENT_ROUND_CHANGED = "education.round_changed", _("入学招生轮次变更")
 
 
 class CaseStatus(models.TextChoices):

@@ -1004,23 +1004,25 @@ def _permit_application_audit(
     )  # fmt: skip
 
 
-def permit_require_valid(applicant: Resident, *, service: str) -> Permit:
-    """The applicant's permit when it is valid today; otherwise the DomainError a service shows (services for
+def permit_require_valid(
+    applicant: Resident, *, service: str, today: datetime.date | None = None, field: str = "applicant"
+) -> Permit:
+    """The applicant's permit when it is valid ``today``; otherwise the DomainError a service shows (services for
     permit holders: affordable housing, points, school places). ``service`` names what is being applied for, as
-    the start of a sentence: "申请保障性租赁住房"."""
+    the start of a sentence: "申请保障性租赁住房"; ``field`` is the input the error belongs to."""
     permit = selectors.permit_of(resident=applicant)
     if permit is None:
         raise DomainError(
             "residence_permit_required",
             _("%(service)s需要持有有效的居住证。请先申领居住证，领证后再来申请。") % {"service": service},
-            field="applicant",
+            field=field,
         )
-    if not permit.is_valid:
+    if not permit.is_valid_on(timezone.localdate() if today is None else today):
         raise DomainError(
             "residence_permit_lapsed",
             _("您的居住证有效期到 %(date)s，没有按时签注，现在暂停使用。请先办理签注，恢复后再申请。")
             % {"date": permit.valid_until.isoformat()},
-            field="applicant",
+            field=field,
         )
     return permit
 

@@ -153,6 +153,11 @@ CELERY_BEAT_SCHEDULE = {
     "reminders-daily": {"task": "notifications.tasks.reminders_run", "schedule": crontab(hour=7, minute=0)},
     # Re-queues spreadsheet imports whose worker died, and purges refused rows a week after a job ended.
     "housing-import-jobs-sweep": {"task": "housing.tasks.import_jobs_sweep", "schedule": 300.0},
+    # School offers left unanswered after their round's confirmation window lapse (and the family is told).
+    "education-offers-lapse": {
+        "task": "education.tasks.enrolment_offers_lapse",
+        "schedule": crontab(hour=0, minute=30),
+    },
 }
 
 AUTH_USER_MODEL = "accounts.User"

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from accounts.api.views import MeView
 from accounts.views import language_switch
+from education.api.views import EnrolmentApplicationViewSet, EnrolmentRoundViewSet, SchoolViewSet
 from housing.api.views import PropertyViewSet, TenancyViewSet
 from housing.api_affordable import HousingApplicationViewSet, HousingProjectViewSet
 from notifications.api.views import NotificationViewSet
@@ -40,6 +41,9 @@ router.register("points/calculate", CalculateViewSet, basename="points-calculate
 router.register("points/rounds", PointsRoundViewSet, basename="points-round")
 router.register("points/applications", PointsApplicationViewSet, basename="points-application")
 router.register("points/rankings", RankingViewSet, basename="points-ranking")
+router.register("schools", SchoolViewSet, basename="school")
+router.register("enrolment-rounds", EnrolmentRoundViewSet, basename="enrolment-round")
+router.register("enrolment-applications", EnrolmentApplicationViewSet, basename="enrolment-application")
 
 # Staff sign in through allauth (rate limits, two-factor), never through the bare admin login form.
 admin.site.login = secure_admin_login(admin.site.login)
