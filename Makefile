@@ -55,6 +55,7 @@ run: $(STAMP)
 	@$(PY) manage.py seed_demo
 	@$(PY) manage.py seed_housing_demo
 	@$(PY) manage.py seed_points_demo
+	@$(PY) manage.py seed_education_demo
 	@echo "==> http://127.0.0.1:8000/  (Ctrl-C to stop)"
 	@$(PY) manage.py runserver 127.0.0.1:8000
 

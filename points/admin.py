@@ -30,8 +30,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _t
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -184,7 +183,7 @@ def fact_text(indicator: scoring.Indicator, stored: Any) -> str:
         keys = [stored] if isinstance(stored, str) else list(stored)
         return "、".join(labels.get(key, str(key)) for key in keys)
     if isinstance(stored, bool):
-        return _t("是") if stored else _t("否")
+        return gettext("是") if stored else gettext("否")
     return str(stored)
 
 
@@ -201,16 +200,16 @@ def _item_status_label(status: str | None) -> str:
 def round_stage(round: PointsRound, today: datetime.date) -> str:
     """Where a round stands in its calendar, in a few words."""
     if round.final_published_on is not None:
-        return _t("已公布最终排名（%(date)s）") % {"date": round.final_published_on.isoformat()}
+        return gettext("已公布最终排名（%(date)s）") % {"date": round.final_published_on.isoformat()}
     if round.ranking_published_on is not None:
         if round.objection_open_on(today):
-            return _t("排名公示中，异议期到 %(date)s") % {"date": round.objection_ends_on.isoformat()}  # type: ignore[union-attr]
-        return _t("异议期已结束，待公布最终排名")
+            return gettext("排名公示中，异议期到 %(date)s") % {"date": round.objection_ends_on.isoformat()}  # type: ignore[union-attr]
+        return gettext("异议期已结束，待公布最终排名")
     if today < round.opens_on:
-        return _t("未开始")
+        return gettext("未开始")
     if today <= round.closes_on:
-        return _t("申报中")
-    return _t("申报已截止，全部核定后可公示排名")
+        return gettext("申报中")
+    return gettext("申报已截止，全部核定后可公示排名")
 
 
 def ranking_published_message(round: PointsRound, ranking: PointsRanking) -> str:
@@ -222,12 +221,14 @@ def ranking_published_message(round: PointsRound, ranking: PointsRanking) -> str
         "ends": round.objection_ends_on.isoformat() if round.objection_ends_on else "—",
     }
     if ranking.is_final:
-        message = _t("%(round)s：已公布最终排名（第 %(edition)s 版），共 %(count)s 人上榜。") % values
+        message = gettext("%(round)s：已公布最终排名（第 %(edition)s 版），共 %(count)s 人上榜。") % values
     else:
-        message = _t("%(round)s：已公示排名（第 %(edition)s 版），共 %(count)s 人上榜，异议期到 %(ends)s。") % values
+        message = (
+            gettext("%(round)s：已公示排名（第 %(edition)s 版），共 %(count)s 人上榜，异议期到 %(ends)s。") % values
+        )
     if ranking.cutoff is not None:
-        message += _t("名额内分数线 %(cutoff)s 分。") % {"cutoff": scoring.format_points(ranking.cutoff)}
-    return message + _t("上榜的申请人会收到通知。")
+        message += gettext("名额内分数线 %(cutoff)s 分。") % {"cutoff": scoring.format_points(ranking.cutoff)}
+    return message + gettext("上榜的申请人会收到通知。")
 
 
 class PointsRoundForm(forms.ModelForm):
@@ -406,7 +407,7 @@ class PointsRoundAdmin(admin.ModelAdmin):
             "queue_url": f"{queue}?round__id__exact={round.pk}&status=all",
             "queue_search_url": f"{queue}?q=",
             "may_publish": self.has_publish_permission(request) and round.final_published_on is None,
-            "publish_label": _("公布最终排名") if round.ranking_published_on else _("公示排名"),
+            "publish_label": _("公布最终排名") if round.ranking_published_on else _("发布公示排名"),
             "sees_all": is_administrator(request.user),
         }
 
@@ -471,8 +472,8 @@ def decision_value_field(indicator: scoring.Indicator) -> forms.Field:
     """The input for an adjusted value, fitting the rule: a number, a level, or yes/no."""
     rule = indicator.rule
     unit = _pick(indicator.unit_zh, indicator.unit_en)
-    label = _t("认定的值（%(unit)s）") % {"unit": unit} if unit else _t("认定的值")
-    help_text = _t("选择“调整”时填写。")
+    label = gettext("认定的值（%(unit)s）") % {"unit": unit} if unit else gettext("认定的值")
+    help_text = gettext("选择“调整”时填写。")
     if isinstance(rule, scoring.PerUnit | scoring.Bands):
         return forms.DecimalField(
             label=label, required=False, min_value=Decimal(0), max_value=scoring.MAX_AMOUNT, max_digits=12,
@@ -482,10 +483,13 @@ def decision_value_field(indicator: scoring.Indicator) -> forms.Field:
     if isinstance(rule, scoring.Tiers):
         levels = [(level.key, _pick(level.label_zh, level.label_en)) for level in rule.levels]
         return forms.ChoiceField(
-            label=label, required=False, choices=[("", _t("请选择")), *levels], help_text=help_text
+            label=label, required=False, choices=[("", gettext("请选择")), *levels], help_text=help_text
         )
     return forms.ChoiceField(
-        label=label, required=False, choices=[("", _t("请选择")), (YES, _t("是")), (NO, _t("否"))], help_text=help_text
+        label=label,
+        required=False,
+        choices=[("", gettext("请选择")), (YES, gettext("是")), (NO, gettext("否"))],
+        help_text=help_text,
     )
 
 
@@ -510,7 +514,7 @@ class ItemDecisionForm(forms.Form):
         self.order_fields(["decision", "value", "reason"])
         choices = list(ItemDecision.choices)
         if item.source == IndicatorSource.COMPUTED:
-            choices[0] = (ItemDecision.ACCEPT, _t("属实，按系统核算值计分"))
+            choices[0] = (ItemDecision.ACCEPT, gettext("属实，按系统核算值计分"))
         if item.status == ItemStatus.NOT_DECLARED:  # nothing declared to accept or reject
             choices = [c for c in choices if c[0] == ItemDecision.ADJUST]
         self.fields["decision"].choices = choices
@@ -758,12 +762,12 @@ class PointsApplicationAdmin(PersonSearchMixin, admin.ModelAdmin):
             else:
                 label = _pick(indicator.label_zh, indicator.label_en)
                 if decided.status == ItemStatus.ADJUSTED:
-                    done = _t("已核定“%(item)s”：调整为 %(value)s。") % {
+                    done = gettext("已核定“%(item)s”：调整为 %(value)s。") % {
                         "item": label,
                         "value": fact_text(indicator, decided.value),
                     }
                 else:
-                    done = _t("已核定“%(item)s”：%(decision)s。") % {
+                    done = gettext("已核定“%(item)s”：%(decision)s。") % {
                         "item": label,
                         "decision": _item_status_label(decided.status),
                     }
@@ -787,11 +791,11 @@ class PointsApplicationAdmin(PersonSearchMixin, admin.ModelAdmin):
         if done.status == CaseStatus.APPROVED:
             messages.success(
                 request,
-                _t("核定完成：总分 %(total)s 分，已通知申请人。")
+                gettext("核定完成：总分 %(total)s 分，已通知申请人。")
                 % {"total": scoring.format_points(application.total or 0)},
             )
         else:
-            messages.warning(request, _t("核定完成：%(reason)s 已通知申请人。") % {"reason": done.decision_reason})
+            messages.warning(request, gettext("核定完成：%(reason)s 已通知申请人。") % {"reason": done.decision_reason})
         return HttpResponseRedirect(review_url)
 
     def _review_response(
@@ -842,7 +846,7 @@ class PointsApplicationAdmin(PersonSearchMixin, admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": _t("积分核定 %(reference)s") % {"reference": case.reference},
+            "title": gettext("积分核定 %(reference)s") % {"reference": case.reference},
             "case": case,
             "applicant": case.applicant,
             "application": application,
@@ -876,13 +880,13 @@ class PointsApplicationAdmin(PersonSearchMixin, admin.ModelAdmin):
             points = _signed(Decimal(raw_points)) if raw_points not in (None, "None") else "—"
         except ArithmeticError:
             points = "—"
-        summary = _t("%(status)s，%(value)s，%(points)s 分") % {
+        summary = gettext("%(status)s，%(value)s，%(points)s 分") % {
             "status": _item_status_label(before.get("status")),
             "value": fact_text(indicator, before.get("value")),
             "points": points,
         }
         if reason := before.get("reason"):
-            summary += _t("；理由：%(reason)s") % {"reason": reason}
+            summary += gettext("；理由：%(reason)s") % {"reason": reason}
         return summary
 
     def _objection_view(self, table: scoring.RuleSet, objection: PointsObjection) -> ObjectionView:
@@ -915,7 +919,7 @@ class PointsApplicationAdmin(PersonSearchMixin, admin.ModelAdmin):
             old_status, new_status = event.old_values.get("decision"), event.new_values.get("decision")
             change = _item_status_label(new_status)
             if indicator is not None and new_status in (ItemStatus.ACCEPTED, ItemStatus.ADJUSTED):
-                change += _t("（%(value)s）") % {"value": fact_text(indicator, event.new_values.get("value"))}
+                change += gettext("（%(value)s）") % {"value": fact_text(indicator, event.new_values.get("value"))}
             if old_status and old_status != ItemStatus.PENDING:
                 change = f"{_item_status_label(old_status)} → {change}"
             history.append(DecisionEvent(event.created_at, event.actor, label, change, event.reason))

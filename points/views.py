@@ -701,7 +701,7 @@ def round_stage(round_: PointsRound, today: datetime.date) -> RoundStage:
     if today < round_.opens_on:
         return RoundStage("upcoming", _("即将开始"))
     if round_.is_open_on(today):
-        return RoundStage("open", _("正在申报"))
+        return RoundStage("open", _("正在接受申请"))
     if round_.final_published_on is not None:
         return RoundStage("final", _("最终排名已公布"))
     if round_.ranking_published_on is not None:

@@ -548,7 +548,7 @@ def test_publishing_from_the_round_page_then_the_final_ranking(administrator, ca
     close(round_)
     client = signed_in(administrator)
     page_before = client.get(f"{ROUNDS}{round_.pk}/change/").content.decode()
-    assert 'id="publish-ranking">公示排名<' in page_before
+    assert 'id="publish-ranking">发布公示排名<' in page_before
 
     response = client.post(reverse("admin:points_pointsround_publish", args=[round_.pk]), follow=True)
 

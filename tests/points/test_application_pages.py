@@ -532,7 +532,7 @@ def test_the_rounds_are_public_with_their_calendar_and_what_they_unlock(round_: 
     html = html_of(response)
     assert round_.name_zh in html and earlier.name_zh in html
     assert "随迁子女义务教育阶段入学积分排序。" in html and "公共租赁住房轮候加分。" in html
-    assert re.search(rf'id="round-stage-{round_.pk}"[^>]*>正在申报<', html)
+    assert re.search(rf'id="round-stage-{round_.pk}"[^>]*>正在接受申请<', html)
     assert re.search(rf'id="round-stage-{earlier.pk}"[^>]*>申报已截止，正在核定<', html)
     assert re.search(rf"{round_.opens_on:%Y-%m-%d}</span> 至 <span[^>]*>{round_.closes_on:%Y-%m-%d}", html)
     assert "100 名" in html
