@@ -265,8 +265,14 @@ class EnrolmentApplication(models.Model):
 class EnrolmentPreference(models.Model):
     """One school an application ranks: rank 1 is the most wanted."""
 
+    # The unique (application, rank) constraint's index serves lookups by application; the school's own index
+    # serves "who ranked this school". No third index: every family's saved ranking would write it for nothing.
     application = models.ForeignKey(
-        EnrolmentApplication, on_delete=models.CASCADE, related_name="preferences", verbose_name=_("入学申请")
+        EnrolmentApplication,
+        on_delete=models.CASCADE,
+        related_name="preferences",
+        verbose_name=_("入学申请"),
+        db_index=False,
     )
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("学校"))
     rank = models.PositiveSmallIntegerField(_("志愿顺序"))
@@ -282,7 +288,6 @@ class EnrolmentPreference(models.Model):
                 condition=Q(rank__gte=1, rank__lte=MAX_PREFERENCES_LIMIT), name="preference_rank_range"
             ),
         ]
-        indexes = [models.Index(fields=["school"], name="preference_school")]
 
     def __str__(self) -> str:
         return f"{self.rank}. {self.school}"
