@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,3 +91,9 @@ def resident_login_ensure() -> tuple[int, list[int]]:
             guardian = Resident.objects.get(pk=guardian_id)
         children = list(GuardianLink.objects.filter(guardian=guardian).values_list("child_id", flat=True))
     return user.pk, [guardian.pk, *children]
+
+
+def lap(name: str, since: float) -> float:
+    """Print how long a loader's step took since ``since`` and return the time now (the next step's start)."""
+    print(f"  {name:<52} {time.perf_counter() - since:8.1f} s", flush=True)
+    return time.perf_counter()

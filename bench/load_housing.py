@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import AGENCY_USERNAME, LANDLORD_USERNAME, LOGIN_PREFIX, django_setup  # the root is on the path
+from bench.common import AGENCY_USERNAME, LANDLORD_USERNAME, LOGIN_PREFIX, django_setup, lap  # the root is on the path
 from bench.load import NULL, ROADS, TZ, bulk_load, copy_rows, copy_text, sequences_advance, ts
 
 PROPERTY_COLUMNS = [
@@ -218,10 +218,6 @@ def main(argv: list[str] | None = None) -> int:
     from django.utils import timezone
 
     started = time.perf_counter()
-
-    def lap(name: str, since: float) -> float:
-        print(f"  {name:<52} {time.perf_counter() - since:8.1f} s", flush=True)
-        return time.perf_counter()
 
     t = time.perf_counter()
     if not args.no_migrate:

@@ -1,7 +1,7 @@
 """Benchmarks of the caseworker console and the reminder sweeps against their floor on the same machine.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/yuean_bench .venv/bin/python bench/run.py \
-        [--part all|console|permits|housing] [--write-doc]
+        [--part all|console|permits|housing|points|education] [--write-doc]
 
 Seed first with bench/load.py. Every operation is timed as the median of ``--runs`` runs after
 ``--warmup`` runs, and compared with its floor: the raw SQL that fetches the same rows through a plain
@@ -12,6 +12,8 @@ transaction that is rolled back; ``--with-proposed`` builds it for the whole run
 The permit reminder sweeps (``--part permits``) are timed as a read against the raw SQL of the same
 recipients, then as a whole issue on a fresh day, a second run the same day and a first run.
 The rental-housing benchmarks (``--part housing``, seeded by bench/load_housing.py) are in bench/housing.py.
+The points benchmarks (``--part points``, seeded by bench/load_points.py) are in bench/points.py.
+The school-enrolment benchmarks (``--part education``, seeded by bench/load_education.py) are in bench/education.py.
 ``--write-doc`` replaces the generated block of docs/PERFORMANCE.md of each part run with its numbers.
 """
 
@@ -40,7 +42,9 @@ from bench.common import (  # the project root is on the path now
     bench_case_type_register,
     django_setup,
 )
+from bench.education import EDUCATION_BEGIN, EDUCATION_END, EducationBench, report_education
 from bench.housing import HOUSING_BEGIN, HOUSING_END, HousingBench, report_housing
+from bench.points import POINTS_BEGIN, POINTS_END, PointsBench, report_points
 
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 BEGIN, END = "<!-- bench:results:begin -->", "<!-- bench:results:end -->"
@@ -1034,8 +1038,8 @@ def main(argv: list[str] | None = None) -> int:
         "--with-proposed", action="store_true", help="build the proposed indexes for the run, drop them at the end"
     )
     parser.add_argument(
-        "--part", choices=["all", "console", "permits", "housing"], default="all",
-        help="the console pages and the case digest, the permit reminder sweeps, rental housing, or all of them",
+        "--part", choices=["all", "console", "permits", "housing", "points", "education"], default="all",
+        help="the console pages and the case digest, permit reminders, rental housing, points, school places, or all",
     )  # fmt: skip
     parser.add_argument(
         "--import-runs", type=int, default=3, help="housing: timed imports of the 10 000-row file (0: pages only)"
@@ -1046,6 +1050,9 @@ def main(argv: list[str] | None = None) -> int:
         default=1_000,
         help="housing: rows of the import run with every query captured",
     )
+    parser.add_argument("--points-runs", type=int, default=5, help="points: timed runs of the ranking, the bulk read")
+    parser.add_argument("--publish-runs", type=int, default=3, help="points: timed publications (0: none)")
+    parser.add_argument("--education-runs", type=int, default=3, help="education: timed allocation runs")
     parser.add_argument("--write-doc", action="store_true", help="write the results into docs/PERFORMANCE.md")
     parser.add_argument("--plans", type=Path, help="write the full EXPLAIN output to this file")
     args = parser.parse_args(argv)
@@ -1063,6 +1070,8 @@ def main(argv: list[str] | None = None) -> int:
     bench = Bench(args)
     console, permits = args.part in ("all", "console"), args.part in ("all", "permits")
     housing = HousingBench(bench) if args.part in ("all", "housing") else None
+    points = PointsBench(bench) if args.part in ("all", "points") else None
+    education = EducationBench(bench) if args.part in ("all", "education") else None
     try:
         if args.with_proposed:
             bench.floor.execute(
@@ -1075,6 +1084,10 @@ def main(argv: list[str] | None = None) -> int:
             bench.permit_reminders()
         if housing:
             housing.run()
+        if points:
+            points.run()
+        if education:
+            education.run()
     finally:
         bench.client.logout()
         if args.with_proposed:
@@ -1086,11 +1099,17 @@ def main(argv: list[str] | None = None) -> int:
         blocks.append((report_permits(bench, args, started, load), PERMITS_BEGIN, PERMITS_END))
     if housing:
         blocks.append((report_housing(housing, args, started, load), HOUSING_BEGIN, HOUSING_END))
+    if points:
+        blocks.append((report_points(points, args, started, load), POINTS_BEGIN, POINTS_END))
+    if education:
+        blocks.append((report_education(education, args, started, load), EDUCATION_BEGIN, EDUCATION_END))
     for block, _, _ in blocks:
         print()
         print(block)
     if args.plans:
         plans = {**bench.plans, **bench.permit_plans, **(housing.plans if housing else {})}
+        plans |= points.plans if points else {}
+        plans |= education.plans if education else {}
         args.plans.write_text("\n\n".join(f"== {k}\n{v}" for k, v in plans.items()) + "\n", encoding="utf-8")
         print(f"\nplans written to {args.plans}")
     if args.write_doc:

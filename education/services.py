@@ -13,13 +13,11 @@ number of queries does not.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import gc
 import secrets
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -40,6 +38,7 @@ from residents.models import AuditEvent, Case, CaseDocument, GuardianLink, Resid
 from residents.permissions import acts_for_applicant, may_decide_case
 from residents.services import audit_record, case_open, case_submit, case_transition, case_withdraw
 from yuean.errors import DomainError
+from yuean.memory import collector_paused
 
 from . import allocation, eligibility
 from .casetype import ENROLMENT_CASE_TYPE
@@ -594,20 +593,6 @@ def _new_seed() -> str:
 
 
 @transaction.atomic
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """An allocation makes a million objects that live until it ends (results, reasons, messages): the cyclic
-    garbage collector, which would walk them again and again, waits until then (a third of the run's CPU at
-    district scale, docs/PERFORMANCE.md). Reference counting still frees what the run drops."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def enrolment_allocation_preview(
     *, actor: User, enrolment_round: EnrolmentRound, ip: str | None = None
 ) -> AllocationRun:
@@ -617,7 +602,7 @@ def enrolment_allocation_preview(
     enrolment_round = EnrolmentRound.objects.get(pk=enrolment_round.pk)
     _check_round_status(enrolment_round, RoundStatus.DRAFT, RoundStatus.OPEN)
     seed = _new_seed()
-    with _collector_paused():
+    with collector_paused():
         data = _round_input(enrolment_round)
         result, seconds = _allocate(data, seed)
         run = _run_record(
@@ -653,7 +638,7 @@ def enrolment_allocation_run(*, actor: User, enrolment_round: EnrolmentRound, ip
             % {"date": locked.allocation_on.isoformat()},
             conflict=True,
         )
-    with _collector_paused():
+    with collector_paused():
         data = _round_input(locked)
         if data.awaiting_decision:
             raise DomainError(

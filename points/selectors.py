@@ -185,31 +185,31 @@ def points_application_score(application: PointsApplication, items: list[PointsI
 
 def points_ranking_candidates(*, round: PointsRound) -> list[scoring.Entry]:
     """The round's applications whose review is complete and approved, as ranking entries with their verified
-    facts: two reads (applications, then all their items in one pass), whatever the number of applications."""
-    rows = list(
-        PointsApplication.objects.filter(
-            round=round, case__status=CaseStatus.APPROVED, scored_at__isnull=False
-        ).values_list("id", "case__reference", "case__submitted_at", "rule_set_id")
-    )
+    facts: two reads (applications, then all their decided items in one pass by a join, not a list of ids),
+    whatever the number of applications."""
+    ranked = PointsApplication.objects.filter(round=round, case__status=CaseStatus.APPROVED, scored_at__isnull=False)
+    rows = list(ranked.values_list("id", "case__reference", "case__submitted_at", "rule_set_id"))
     rule_sets: dict[int, scoring.RuleSet] = {}
+    indicators: dict[int, dict[str, scoring.Indicator]] = {}
     facts: dict[int, dict[str, scoring.Fact]] = {row[0]: {} for row in rows}
-    tables = {row[0]: rule_set_scoring_of(row[3], rule_sets) for row in rows}
+    for rule_set_id in {row[3] for row in rows}:
+        if rule_set_id not in indicators:
+            table = rule_set_scoring_of(rule_set_id, rule_sets)
+            indicators[rule_set_id] = {indicator.key: indicator for indicator in table.indicators}
+    table_of = {pk: indicators[rule_set_id] for pk, _reference, _submitted, rule_set_id in rows}
     decided = (
-        PointsItem.objects.filter(application__round=round, application_id__in=facts.keys())
+        PointsItem.objects.filter(application__in=ranked)
         .exclude(status=ItemStatus.PENDING)
+        .order_by()
         .values_list("application_id", "key", "value")
         .iterator(chunk_size=20_000)
     )
     for application_id, key, value in decided:
-        table = tables[application_id]
-        try:
-            facts[application_id][key] = fact_from_json(table.indicator(key), value)
-        except ValueError:
-            continue
-    return [
-        scoring.Entry(ref=reference, facts=facts[pk], submitted_at=submitted_at)
-        for pk, reference, submitted_at, _ in rows
-    ]
+        by_key = table_of.get(application_id)
+        indicator = by_key.get(key) if by_key is not None else None
+        if indicator is not None:
+            facts[application_id][key] = fact_from_json(indicator, value)
+    return [scoring.Entry(ref=ref, facts=facts[pk], submitted_at=submitted) for pk, ref, submitted, _ in rows]
 
 
 def points_applications_in_review(*, round: PointsRound) -> QuerySet[Case]:

@@ -29,6 +29,7 @@ from residents.permissions import acts_for_applicant, may_decide_case
 from residents.pii import name_mask
 from residents.services import audit_record, case_open, case_transition
 from yuean.errors import DomainError
+from yuean.memory import collector_paused
 
 from . import scoring
 from .casetype import needs_review, points_applicant_check
@@ -520,7 +521,8 @@ def points_ranking_publish(*, actor: User | None, round: PointsRound, ip: str | 
             conflict=True,
         )
     table = rule_set_scoring_of(locked.rule_set_id)
-    ranked = scoring.rank(points_ranking_candidates(round=locked), table)
+    with collector_paused():  # a hundred thousand scores live until the entries are written
+        ranked = scoring.rank(points_ranking_candidates(round=locked), table)
     quota = locked.quota
     cutoff = ranked[quota - 1].score.total if quota and len(ranked) >= quota else None
     edition = (locked.rankings.order_by("-edition").values_list("edition", flat=True).first() or 0) + 1
