@@ -372,7 +372,7 @@ class AllocationRunAdmin(admin.ModelAdmin):
     @admin.display(description=_("统计"))
     def figures(self, run: AllocationRun) -> str:
         stats = run.stats or {}
-        by_choice = "、".join(
+        by_choice = _("、").join(
             str(_("第 %(rank)s 志愿 %(n)s 人") % {"rank": rank, "n": n})
             for rank, n in stats.get("by_choice", {}).items()
         )

@@ -154,7 +154,7 @@ def enrolment_round_open(*, actor: User, enrolment_round: EnrolmentRound, ip: st
     if wrong:
         raise DomainError(
             "round_school_mismatch",
-            _("以下学校不属于本轮的学段或已停止招生：%(schools)s。") % {"schools": "、".join(wrong)},
+            _("以下学校不属于本轮的学段或已停止招生：%(schools)s。") % {"schools": _("、").join(wrong)},
             field="school_seats",
         )
     locked.status, locked.opened_at = RoundStatus.OPEN, timezone.now()
@@ -382,7 +382,7 @@ def enrolment_preferences_set(
     if repeated:
         raise DomainError(
             "duplicate_preference",
-            _("同一所学校只能填一次：%(schools)s。") % {"schools": "、".join(repeated)},
+            _("同一所学校只能填一次：%(schools)s。") % {"schools": _("、").join(repeated)},
             field="schools",
         )
     offered = set(
@@ -394,7 +394,7 @@ def enrolment_preferences_set(
     if outside:
         raise DomainError(
             "school_not_in_round",
-            _("以下学校本轮没有面向随迁子女的学位，不能填报：%(schools)s。") % {"schools": "、".join(outside)},
+            _("以下学校本轮没有面向随迁子女的学位，不能填报：%(schools)s。") % {"schools": _("、").join(outside)},
             field="schools",
         )
     before = list(locked.preferences.order_by("rank").values_list("school_id", flat=True))

@@ -94,7 +94,7 @@ class SchoolRow:
 
     @property
     def catchment(self) -> str:
-        return "、".join(community.name for community in self.school.catchment_communities.all())
+        return _("、").join(community.name for community in self.school.catchment_communities.all())
 
     @property
     def tier_label(self) -> str:

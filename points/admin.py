@@ -181,7 +181,7 @@ def fact_text(indicator: scoring.Indicator, stored: Any) -> str:
     if isinstance(rule, scoring.Tiers):
         labels = {level.key: _pick(level.label_zh, level.label_en) for level in rule.levels}
         keys = [stored] if isinstance(stored, str) else list(stored)
-        return "、".join(labels.get(key, str(key)) for key in keys)
+        return _("、").join(labels.get(key, str(key)) for key in keys)
     if isinstance(stored, bool):
         return gettext("是") if stored else gettext("否")
     return str(stored)
@@ -902,7 +902,7 @@ class PointsApplicationAdmin(PersonSearchMixin, admin.ModelAdmin):
             if key in objection.previous:
                 previous.append(PreviousDecision(label, self._previous(indicator, objection.previous[key])))
         total = None if objection.previous_total is None else scoring.format_points(objection.previous_total)
-        return ObjectionView(objection, "、".join(labels), previous, total)
+        return ObjectionView(objection, _("、").join(labels), previous, total)
 
     @staticmethod
     def _decision_history(case: Case, table: scoring.RuleSet) -> list[DecisionEvent]:

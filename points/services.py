@@ -90,7 +90,7 @@ def rule_set_publish(*, actor: User | None, rule_set: RuleSet) -> RuleSet:
         raise DomainError(
             "rule_set_computed_unknown",
             _("以下指标标为“系统核算”，但系统没有可核算的数据，请改为“本人申报”：%(list)s")
-            % {"list": "、".join(unknown)},
+            % {"list": _("、").join(unknown)},
         )
     previous = list(RuleSet.objects.select_for_update().filter(year=locked.year, status=RuleSetStatus.PUBLISHED))
     RuleSet.objects.filter(pk__in=[p.pk for p in previous]).update(status=RuleSetStatus.RETIRED)
@@ -175,7 +175,7 @@ def _declared_json(rule_set: scoring.RuleSet, declared: Mapping[str, Any]) -> di
     if unknown:
         raise DomainError(
             "points_item_unknown",
-            _("积分规则中没有这些项目：%(keys)s。") % {"keys": "、".join(unknown)},
+            _("积分规则中没有这些项目：%(keys)s。") % {"keys": _("、").join(unknown)},
             field=unknown[0],
         )
     stored: dict[str, Any] = {}
@@ -383,7 +383,7 @@ def points_review_complete(*, actor: User, case: Case, ip: str | None = None) ->
     pending = [item for item in items if item.status == ItemStatus.PENDING]
     table = rule_set_scoring_of(application.rule_set_id)
     if pending:
-        labels = "、".join(table.indicator(item.key).label_zh for item in pending)
+        labels = _("、").join(table.indicator(item.key).label_zh for item in pending)
         raise DomainError("points_items_pending", _("还有项目没有核定：%(list)s。") % {"list": labels}, conflict=True)
     result = points_application_score(application, items)
     by_key = {line.key: line for line in result.breakdown}
@@ -410,7 +410,7 @@ def points_review_complete(*, actor: User, case: Case, ip: str | None = None) ->
     )  # fmt: skip
     total = scoring.format_points(result.total)
     if not result.eligible:
-        vetoes = "、".join(table.indicator(key).label_zh for key in result.vetoed_by)
+        vetoes = _("、").join(table.indicator(key).label_zh for key in result.vetoed_by)
         reason = _("经核定，存在一票否决情形：%(list)s，不具备积分资格。") % {"list": vetoes}
         return case_transition(actor=actor, case=locked, target=CaseStatus.REFUSED, reason=reason, ip=ip)
     return case_transition(
@@ -449,7 +449,7 @@ def points_objection_file(
     items = {item.key: item for item in application.items.select_for_update().filter(key__in=keys)}
     if unknown := [key for key in keys if key not in items]:
         raise DomainError(
-            "points_item_unknown", _("这件申请没有这些项目：%(keys)s。") % {"keys": "、".join(unknown)},
+            "points_item_unknown", _("这件申请没有这些项目：%(keys)s。") % {"keys": _("、").join(unknown)},
             field="item_keys",
         )  # fmt: skip
     reason = (reason or "").strip()

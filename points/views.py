@@ -192,7 +192,7 @@ def fact_text(indicator: scoring.Indicator, fact: scoring.Fact) -> str:
     if isinstance(rule, scoring.Tiers):
         keys = [fact] if isinstance(fact, str) else list(fact)  # type: ignore[arg-type]
         labels = {level.key: _pick(level.label_zh, level.label_en) for level in rule.levels}
-        return "、".join(labels.get(key, key) for key in keys)
+        return _("、").join(labels.get(key, key) for key in keys)
     return _("是") if fact else _("否")
 
 
@@ -639,7 +639,7 @@ def points_case_panel_context(request: HttpRequest, case: Case) -> dict[str, Any
         "objection_form": ObjectionForm(items=_objection_choices(table, items)) if may_object else None,
         "open_objection": open_objection,
         "objections": [
-            ObjectionLine(objection, "、".join(labels.get(key, key) for key in objection.item_keys))
+            ObjectionLine(objection, _("、").join(labels.get(key, key) for key in objection.item_keys))
             for objection in objections
         ],
     }

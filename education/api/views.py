@@ -64,7 +64,7 @@ def _choice_filter(request: Request, name: str, values: list[str]) -> str | None
     if value is None or value == "":
         return None
     if value not in values:
-        message = _("“%(value)s”不是可选的值：%(values)s。") % {"value": value, "values": "、".join(values)}
+        message = _("“%(value)s”不是可选的值：%(values)s。") % {"value": value, "values": _("、").join(values)}
         raise DomainError("filter_invalid", message, field=name)
     return value
 
@@ -292,6 +292,6 @@ class EnrolmentApplicationViewSet(viewsets.GenericViewSet):
         unknown = [str(pk) for pk in ids if pk not in found]
         if unknown:
             raise DomainError(
-                "school_unknown", _("没有编号为 %(ids)s 的学校。") % {"ids": "、".join(unknown)}, field="preferences"
+                "school_unknown", _("没有编号为 %(ids)s 的学校。") % {"ids": _("、").join(unknown)}, field="preferences"
             )
         return [found[pk] for pk in ids]

@@ -25,6 +25,7 @@ from tests.factories import ResidentFactory, UserFactory
 from tests.permits import permit_row, register
 
 from .scenes import (
+    SOCIAL_INSURANCE_ONLY,
     accept_all,
     close,
     evidence_key,
@@ -599,3 +600,13 @@ def test_applications_are_seen_by_the_applicant_their_caseworker_and_administrat
     upload_evidence(case)
     residents_services.case_submit(actor=resident.user, case=case)
     assert sees(caseworker)
+
+
+def test_the_bulk_read_gives_each_resident_their_latest_score(resident, caseworker, administrator):
+    permit_holder(resident, years=3, education="bachelor")
+    earlier = verified(resident, open_round(), caseworker)
+    later_round = open_round(name_zh="第二期")
+    later = verified(resident, later_round, caseworker, {**SOCIAL_INSURANCE_ONLY, "social_insurance_years": "6"})
+    scores = resident_points_bulk([resident.pk])
+    assert scores[resident.pk].reference == later.reference != earlier.reference
+    assert scores[resident.pk] == resident_points_current(resident)
