@@ -194,15 +194,25 @@ def _declared_json(rule_set: scoring.RuleSet, declared: Mapping[str, Any]) -> di
 
 
 def _items_declare(application: PointsApplication, rule_set: scoring.RuleSet, stored: dict[str, Any]) -> None:
-    """Create or refresh the application's lines, one per indicator of its rule set."""
+    """Create or refresh the application's lines, one per indicator of its rule set.
+
+    Before submission every line waits. After it (a correction while documents are asked for), computed lines
+    and declared lines left as they were keep what the caseworker decided; a changed line goes back to review,
+    or counts nothing when it no longer declares anything.
+    """
+    submitted = application.facts_on is not None
     existing = {item.key: item for item in application.items.all()}
     for order, indicator in enumerate(rule_set.indicators):
-        item = existing.get(indicator.key) or PointsItem(
-            application=application, key=indicator.key, source=indicator.source, sort_order=order
-        )
+        item = existing.get(indicator.key)
+        if item is None:
+            item = PointsItem(application=application, key=indicator.key, source=indicator.source, sort_order=order)
+        elif indicator.source == scoring.Source.COMPUTED or item.declared == stored.get(indicator.key):
+            continue
         if indicator.source == scoring.Source.DECLARED:
             item.declared = stored.get(indicator.key)
-        item.status, item.value, item.reason, item.points = ItemStatus.PENDING, None, "", None
+        waits = not submitted or needs_review(indicator, item.declared)
+        item.status = ItemStatus.PENDING if waits else ItemStatus.NOT_DECLARED
+        item.value, item.reason, item.points, item.decided_by, item.decided_at = None, "", None, None, None
         item.save()
 
 

@@ -610,3 +610,21 @@ def test_the_bulk_read_gives_each_resident_their_latest_score(resident, casework
     scores = resident_points_bulk([resident.pk])
     assert scores[resident.pk].reference == later.reference != earlier.reference
     assert scores[resident.pk] == resident_points_current(resident)
+
+
+def test_a_correction_after_the_documents_notice_sends_only_the_changed_line_back_to_review(resident, caseworker):
+    permit_holder(resident, years=3, education="bachelor")
+    declared = {**SOCIAL_INSURANCE_ONLY, "volunteer_hours": "100"}
+    case = submitted(resident, open_round(), declared)
+    services.points_item_verify(actor=caseworker, case=case, key="volunteer_hours", decision="accepted",
+                                reason="志愿服务记录属实")  # fmt: skip
+    residents_services.case_request_documents(
+        actor=caseworker, case=case, missing=[evidence_key("social_insurance_years")], note="请上传社保缴纳记录"
+    )
+    services.points_application_declare(
+        actor=resident.user, case=case, declared={**declared, "social_insurance_years": "4"}
+    )
+    items = items_of(case)
+    assert items["residence_years"].status == ItemStatus.COMPUTED and items["residence_years"].value is not None
+    assert items["volunteer_hours"].status == ItemStatus.ACCEPTED
+    assert (items["social_insurance_years"].status, items["social_insurance_years"].declared) == ("pending", "4")
