@@ -76,13 +76,18 @@ def rounds_taking_applications(*, today: datetime.date | None = None) -> QuerySe
     ).order_by("grade", "applications_close_on", "id")
 
 
-def round_seats(*, enrolment_round: EnrolmentRound) -> QuerySet[RoundSchool]:
-    """The schools of a round with their seats, for a round already visible to the caller."""
+def seats_offered() -> QuerySet[RoundSchool]:
+    """Seats a round offers at schools taking pupils, in the schools' order (of any round: callers narrow it)."""
     return (
-        RoundSchool.objects.filter(round=enrolment_round, seats__gt=0, school__is_active=True)
+        RoundSchool.objects.filter(seats__gt=0, school__is_active=True)
         .select_related("school", "school__street")
         .order_by("school__sort_order", "school_id")
     )
+
+
+def round_seats(*, enrolment_round: EnrolmentRound) -> QuerySet[RoundSchool]:
+    """The schools of a round with their seats, for a round already visible to the caller."""
+    return seats_offered().filter(round=enrolment_round)
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ from .models import (
     School,
 )
 from .reasons import ReasonTexts
+from .selectors import round_seats
 
 BULK_BATCH = 2_000
 # A further round takes applications for a week, is allocated the day after, and gives a week to confirm.
@@ -385,11 +386,7 @@ def enrolment_preferences_set(
             _("同一所学校只能填一次：%(schools)s。") % {"schools": _("、").join(repeated)},
             field="schools",
         )
-    offered = set(
-        RoundSchool.objects.filter(round=enrolment_round, seats__gt=0, school__is_active=True).values_list(
-            "school_id", flat=True
-        )
-    )
+    offered = set(round_seats(enrolment_round=enrolment_round).values_list("school_id", flat=True))
     outside = [school.name for school in schools if school.pk not in offered]
     if outside:
         raise DomainError(

@@ -27,7 +27,7 @@ from yuean.errors import DomainError
 
 from . import scoring
 from .choices import ItemStatus
-from .models import PointsApplication
+from .models import PointsApplication, PointsRound
 from .selectors import POINTS_CASE_TYPE, rule_set_scoring_of
 
 POINTS_TRANSITIONS = {
@@ -58,6 +58,18 @@ def points_applicant_check(applicant: Resident) -> None:
     permit_require_valid(applicant, service=_("积分申请"))
 
 
+def points_round_check_open(round: PointsRound, today: datetime.date, *, field: str | None = None) -> None:
+    """Applications are started and submitted only within the round's window: checked at both."""
+    if not round.is_open_on(today):
+        raise DomainError(
+            "points_round_closed",
+            _("本期积分申报时间为 %(opens)s 至 %(closes)s，现在不在申报时间内。请留意“积分”页面公布的下一期申报时间。")
+            % {"opens": round.opens_on.isoformat(), "closes": round.closes_on.isoformat()},
+            field=field,
+            conflict=True,
+        )
+
+
 def _documents_of(case: Case) -> tuple[DocumentRequirement, ...]:
     detail = PointsApplication.objects.filter(case=case).first()
     if detail is None:
@@ -76,14 +88,7 @@ def _check_submit(case: Case) -> None:
     detail = PointsApplication.objects.select_related("round").filter(case=case).first()
     if detail is None:  # opened through the generic /api/v1/cases/, without a round
         raise DomainError("points_round_missing", _("这件申请没有申报期，请在“积分”页面重新申请。"), field="round")
-    today = timezone.localdate()
-    if not detail.round.is_open_on(today):
-        raise DomainError(
-            "points_round_closed",
-            _("本期积分申报时间为 %(opens)s 至 %(closes)s，现在不在申报时间内。")
-            % {"opens": detail.round.opens_on.isoformat(), "closes": detail.round.closes_on.isoformat()},
-            conflict=True,
-        )
+    points_round_check_open(detail.round, timezone.localdate())
     points_applicant_check(case.applicant)
 
 

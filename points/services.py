@@ -32,7 +32,7 @@ from yuean.errors import DomainError
 from yuean.memory import collector_paused
 
 from . import scoring
-from .casetype import needs_review, points_applicant_check
+from .casetype import needs_review, points_applicant_check, points_round_check_open
 from .choices import ItemDecision, ItemStatus, RuleSetStatus
 from .facts import COMPUTED_FACTS, facts_known
 from .models import (
@@ -156,17 +156,6 @@ def rule_set_succeed(*, actor: User | None, rule_set: RuleSet) -> RuleSet:
 # --- applications ----------------------------------------------------------------------------------------
 
 
-def _check_round_open(round: PointsRound, today: datetime.date) -> None:
-    if not round.is_open_on(today):
-        raise DomainError(
-            "points_round_closed",
-            _("本期积分申报时间为 %(opens)s 至 %(closes)s，现在不在申报时间内。")
-            % {"opens": round.opens_on.isoformat(), "closes": round.closes_on.isoformat()},
-            field="round",
-            conflict=True,
-        )
-
-
 def _declared_json(rule_set: scoring.RuleSet, declared: Mapping[str, Any]) -> dict[str, Any]:
     """The applicant's answers for the declared indicators, validated and as stored. Answers for computed
     indicators are ignored (the portal counts them); a key the table does not have is an error."""
@@ -232,7 +221,7 @@ def points_application_start(
         raise DomainError("not_allowed", _("您不能为这位居民提出申请。"))
     applicant = Resident.objects.select_for_update().get(pk=applicant.pk)
     round = PointsRound.objects.select_related("rule_set").get(pk=round.pk)
-    _check_round_open(round, timezone.localdate())
+    points_round_check_open(round, timezone.localdate(), field="round")
     points_applicant_check(applicant)
     if active := points_application_active(applicant=applicant, round=round):
         raise DomainError(

@@ -35,7 +35,7 @@ from yuean.errors import DomainError
 
 from .. import selectors, services
 from ..choices import ResultStatus, RoundStatus, SchoolLevel
-from ..models import EnrolmentApplication, EnrolmentRound, RoundSchool, School
+from ..models import EnrolmentApplication, EnrolmentRound, School
 from .serializers import (
     EnrolmentApplicationDetailOutputSerializer,
     EnrolmentApplicationOutputSerializer,
@@ -121,13 +121,8 @@ class EnrolmentRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet[EnrolmentRound]:
-        seats = (
-            RoundSchool.objects.filter(seats__gt=0, school__is_active=True)
-            .select_related("school")
-            .order_by("school__sort_order", "school_id")
-        )
         rounds = selectors.rounds_visible(user=self.request.user).prefetch_related(
-            Prefetch("school_seats", queryset=seats)
+            Prefetch("school_seats", queryset=selectors.seats_offered())
         )
         if self.action == "list":
             if (year := _id_filter(self.request, "year")) is not None:
