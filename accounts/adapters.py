@@ -9,8 +9,8 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
 from django.utils.translation import gettext as _
 
+from kernel.errors import DomainError
 from notifications.channels import sms_send
-from yuean.errors import DomainError
 
 from .choices import Role
 from .models import User

@@ -3,7 +3,7 @@
 import phonenumbers
 from django.utils.translation import gettext_lazy as _
 
-from yuean.errors import DomainError
+from kernel.errors import DomainError
 
 
 def phone_normalize(raw: str) -> str:

@@ -43,7 +43,7 @@ def django_setup() -> None:
 
 def bench_case_type_register() -> None:
     """The case type of the seeded cases, so that the console can label and filter them."""
-    from residents.casetypes import CaseType, case_type_register
+    from cases.casetypes import CaseType, case_type_register
 
     case_type_register(CaseType(key=BENCH_CASE_TYPE, label="基准测试申请", reference_prefix=BENCH_REFERENCE_PREFIX))
 

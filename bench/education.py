@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bench.load_education import EDU_ADMIN_USERNAME, ROUND_NAME
-from yuean.memory import collector_paused
+from kernel.memory import collector_paused
 
 if TYPE_CHECKING:
     from bench.run import Bench, Result
@@ -41,7 +41,7 @@ RUN_TARGET_MS = 60_000  # issue #7: the whole allocation of 50 000 applicants wi
 REQUEST_LIMIT_MS = 30_000
 RESULT_TEMPLATES = ("education.result_offered", "education.result_unplaced")
 RESULT_REMINDER_KIND = "enrolment_result"
-ALLOCATION_EVENT = "education.allocation_run"  # residents.choices.AuditEventType.ENROLMENT_ALLOCATION_RUN
+ALLOCATION_EVENT = "education.allocation_run"  # residents.choices.EnrolmentEvent.ENROLMENT_ALLOCATION_RUN
 SEND_SAMPLE = 400  # deliveries sent to measure the cost of one
 WRITTEN_TABLES = [
     "education_enrolmentresult", "education_allocationcutoff", "education_allocationrun", "residents_auditevent",
@@ -276,8 +276,8 @@ def clock(fn: Callable[[], object]) -> tuple[float, float]:
 def recipients_joined(enrolment_round: Any) -> dict[int, list[int]]:
     """family_recipients for the children of a round's approved applications, proposed in docs/PERFORMANCE.md:
     the same two reads, each joined to the round's applications instead of sent 50 000 ids."""
+    from cases.choices import CaseStatus
     from education.models import EnrolmentApplication
-    from residents.choices import CaseStatus
     from residents.models import GuardianLink, Resident
 
     children = EnrolmentApplication.objects.filter(

@@ -702,7 +702,7 @@ def caseworkers_ensure(extra_pairs: int) -> dict[int, list[int]]:
 
 def permit_types_ids() -> dict[str, tuple[int, list]]:  # type: ignore[type-arg]
     """The default permit types (migration 0008) by key: their id and their document checklist."""
-    from residents.models import PermitType
+    from permits.models import PermitType
 
     ids = {key: (pk, documents) for key, pk, documents in PermitType.objects.values_list("key", "id", "documents")}
     missing = {key for key, _ in ADULT_PERMIT_TYPES} - set(ids)

@@ -337,12 +337,12 @@ BULK_SQL = """SELECT DISTINCT ON (c.applicant_id) c.applicant_id, a.total, a.eli
 def candidates_joined(round: Any) -> list[Any]:
     """points_ranking_candidates with its items read by the same filter as the applications (a join) instead of
     ``application_id IN (<100 000 ids>)``, and the indicators found in a dict instead of a scan per item."""
+    from cases.choices import CaseStatus
     from points import scoring
     from points.choices import ItemStatus
     from points.models import PointsApplication, PointsItem
     from points.rulejson import fact_from_json
     from points.selectors import rule_set_scoring_of
-    from residents.choices import CaseStatus
 
     approved = {"case__status": CaseStatus.APPROVED, "scored_at__isnull": False}
     rows = list(
@@ -376,9 +376,9 @@ def bulk_windowed(resident_ids: list[int]) -> dict[int, Any]:
     from django.db.models import F, Window
     from django.db.models.functions import RowNumber
 
+    from cases.choices import CaseStatus
     from points.models import PointsApplication
     from points.selectors import VerifiedScore
-    from residents.choices import CaseStatus
 
     fields = ("case__applicant_id", "total", "eligible", "rule_set__version", "case__reference", "scored_at")
     scores: dict[int, Any] = {}
@@ -595,11 +595,11 @@ class PointsBench:
     def ranking_parts(self) -> None:
         """The ranking's parts, each timed on its own (mean of two): the selector's two reads (copies of its
         querysets, rows fetched and dropped), the selector whole, rank on the entries, with the collector paused."""
+        from cases.choices import CaseStatus
         from points import scoring
         from points.choices import ItemStatus
         from points.models import PointsApplication, PointsItem
         from points.selectors import points_ranking_candidates, rule_set_scoring_of
-        from residents.choices import CaseStatus
 
         round = self._round()
         table = rule_set_scoring_of(round.rule_set_id)

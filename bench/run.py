@@ -348,7 +348,7 @@ PERMIT_RECIPIENTS_SQL = """SELECT p.id, p.number, p.valid_until, coalesce(r.user
 
 
 def _catch_up(first: datetime.date) -> list[datetime.date]:
-    from residents.reminders import CATCH_UP_DAYS
+    from cases.reminders import CATCH_UP_DAYS
 
     return [first - datetime.timedelta(days=n) for n in range(CATCH_UP_DAYS + 1)]
 
@@ -360,8 +360,8 @@ def _endorsement_groups(today: datetime.date) -> list[tuple[str, list[datetime.d
     (residents.selectors.endorsement_first_reminder_on), so 27 to 30 days before: the year ends whose first
     reminder day is today or one of the catch-up days before. The second goes 7 days before.
     """
-    from residents.reminders import CATCH_UP_DAYS
-    from residents.selectors import ENDORSEMENT_REMINDER_DAYS, endorsement_first_reminder_on
+    from cases.reminders import CATCH_UP_DAYS
+    from permits.selectors import ENDORSEMENT_REMINDER_DAYS, endorsement_first_reminder_on
 
     first, last = ENDORSEMENT_REMINDER_DAYS
     since = today - datetime.timedelta(days=CATCH_UP_DAYS)
@@ -374,7 +374,7 @@ def _endorsement_groups(today: datetime.date) -> list[tuple[str, list[datetime.d
 
 
 # The groups of year ends each sweep reads on a day, with their reminder kind: one statement per group (a call
-# of residents.selectors.permit_holders_to_tell each).
+# of permits.selectors.permit_holders_to_tell each).
 PERMIT_SWEEP_GROUPS: dict[str, Callable[[datetime.date], list[tuple[str, list[datetime.date]]]]] = {
     "permit_endorsement_due": _endorsement_groups,
     "permit_lapsed": lambda today: [("permit_lapsed", _catch_up(today - datetime.timedelta(days=1)))],
@@ -669,7 +669,7 @@ class Bench:
         user_id, family = resident_login_ensure()
         client = Client()
         client.force_login(User.objects.get(pk=user_id))
-        url = reverse("residents:case_list")
+        url = reverse("cases:case_list")
         try:
             return self.page(
                 "我的申请 (a resident and their child)", url, MY_CASES_SQL, [family], target_ms=None,
@@ -697,9 +697,9 @@ class Bench:
     def sweep(self) -> Result:
         from django.utils import timezone
 
+        from cases.reminders import DUE_SOON
         from notifications.models import Notification, Reminder
         from notifications.reminders import sweeps_run
-        from residents.reminders import DUE_SOON
 
         today = timezone.localdate()
 
@@ -739,7 +739,7 @@ class Bench:
         (reminders, notifications, deliveries) on a fresh day, a second run the same day, and a first run."""
         from django.utils import timezone
 
-        from residents.reminders import permit_endorsement_due, permit_lapsed
+        from permits.reminders import permit_endorsement_due, permit_lapsed
 
         today = timezone.localdate()
         self.permit_today = today

@@ -3,7 +3,7 @@
 applications.
 
 A round's status is never edited here: every action calls an education.services function, and a refusal is
-shown as a message naming the round. Documents are checked in the case console (我的待办, residents.admin_cases),
+shown as a message naming the round. Documents are checked in the case console (我的待办, cases.admin),
 where each application of the queue links; approving from the queue calls the same service.
 """
 
@@ -22,12 +22,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.network import client_ip
 from accounts.permissions import is_administrator
+from cases.choices import CaseStatus
+from cases.services import case_approve
+from kernel.errors import DomainError, form_add_domain_error
+from kernel.paginators import EstimatedCountPaginator
 from residents.admin_search import PersonSearchMixin
-from residents.choices import CaseStatus, RegionKind
+from residents.choices import RegionKind
 from residents.models import Jurisdiction, Region
-from residents.services import case_approve
-from yuean.errors import DomainError, form_add_domain_error
-from yuean.paginators import EstimatedCountPaginator
 
 from . import (
     permissions,  # noqa: F401 — registers the console's model permissions
@@ -472,7 +473,7 @@ class EnrolmentApplicationAdmin(PersonSearchMixin, admin.ModelAdmin):
         )
 
     def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
-        from residents.admin_cases import REFERENCE
+        from cases.admin import REFERENCE
 
         term = search_term.strip()
         if REFERENCE.fullmatch(term):
@@ -501,7 +502,7 @@ class EnrolmentApplicationAdmin(PersonSearchMixin, admin.ModelAdmin):
 
     @admin.display(description=_("受理编号"), ordering="case__reference")
     def reference(self, application: EnrolmentApplication) -> str:
-        url = reverse("admin:residents_case_change", args=[application.pk])
+        url = reverse("admin:cases_case_change", args=[application.pk])
         return format_html('<a href="{}">{}</a>', url, application.case.reference or "—")
 
     @admin.display(description=_("孩子"))

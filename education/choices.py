@@ -55,3 +55,15 @@ class CatchmentTier(models.IntegerChoices):
     CATCHMENT = 0, _("学区内")
     SAME_STREET = 1, _("同街道")
     ELSEWHERE = 2, _("其他区域")
+
+
+class EnrolmentEvent(models.TextChoices):
+    """The audit events of school enrolment."""
+
+    ENROLMENT_APPLICATION_CHANGED = "education.application_changed", _("修改入学申请")
+    ENROLMENT_ALLOCATION_RUN = "education.allocation_run", _("执行学位分配")
+    ENROLMENT_RESULT_PUBLISHED = "education.result_published", _("公布学位分配结果")
+    ENROLMENT_OFFER_CONFIRMED = "education.offer_confirmed", _("确认入学")
+    ENROLMENT_OFFER_DECLINED = "education.offer_declined", _("放弃学位")
+    ENROLMENT_OFFER_LAPSED = "education.offer_lapsed", _("学位逾期未确认")
+    ENROLMENT_ROUND_CHANGED = "education.round_changed", _("入学招生轮次变更")

@@ -10,9 +10,9 @@ import datetime
 
 from django.utils.translation import gettext_lazy as _
 
+from kernel.errors import DomainError
+from permits.services import permit_require_valid
 from residents.models import GuardianLink, Resident
-from residents.services import permit_require_valid
-from yuean.errors import DomainError
 
 from .choices import RoundStatus
 from .models import EnrolmentRound

@@ -217,7 +217,7 @@ class EnrolmentApplication(models.Model):
     """
 
     case = models.OneToOneField(
-        "residents.Case", on_delete=models.CASCADE, primary_key=True, related_name="enrolment_application",
+        "cases.Case", on_delete=models.CASCADE, primary_key=True, related_name="enrolment_application",
         verbose_name=_("申请"),
     )  # fmt: skip
     round = models.ForeignKey(

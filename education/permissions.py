@@ -1,7 +1,7 @@
 """Model permissions of the enrolment console (rules.permissions.ObjectPermissionBackend).
 
 Administrators configure schools and rounds and run the allocation; caseworkers read them and check the
-documents of the applications of their streets (the case console: residents.admin_cases). Which rows a
+documents of the applications of their streets (the case console: cases.admin). Which rows a
 caseworker sees is each model's visible_to.
 """
 

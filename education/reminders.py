@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from notifications.reminders import sweep_register
+from notifications.reminders import CATCH_UP_DAYS, sweep_register
 from notifications.services import ReminderDue
 
 from .choices import ResultStatus, RoundStatus
@@ -25,9 +25,7 @@ from .services import family_recipients
 APPLY_REMINDER_DAYS = (7, 1)
 # Parents with an offer not yet answered hear 2 days before confirmation ends.
 CONFIRM_REMINDER_DAYS = 2
-# A sweep that did not run for a day or two (beat down, a deploy) still sends what it missed; the reminder's
-# key keeps it to one message. The first reminder's catch-up stops short of the second's days.
-CATCH_UP_DAYS = 2
+# The first reminder's catch-up (notifications.reminders.CATCH_UP_DAYS) stops short of the second's days.
 
 
 def _names(zh: str, en: str) -> dict[str, str]:
@@ -102,7 +100,7 @@ def enrolment_confirm_due(today: datetime.date) -> list[ReminderDue]:
             recipient_id=user_id, template="education.confirm_due",
             context={"reference": reference, "child": child_name, "school": _names(name, name_en),
                      "confirm_by": ends_on.isoformat()},
-            link=reverse("residents:case_detail", args=[reference]),
+            link=reverse("cases:case_detail", args=[reference]),
         )
         for case_id, child_id, child_name, reference, ends_on, name, name_en in rows
         for user_id in recipients.get(child_id, [])

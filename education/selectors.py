@@ -20,10 +20,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import is_administrator
+from cases.choices import CaseStatus
+from cases.models import Case
+from kernel.errors import DomainError
+from permits.models import Permit
 from points import selectors as points_selectors
-from residents.choices import CaseStatus
-from residents.models import Case, GuardianLink, Jurisdiction, Permit, Resident
-from yuean.errors import DomainError
+from residents.models import GuardianLink, Jurisdiction, Resident
 
 from . import eligibility
 from .casetype import ENROLMENT_CASE_TYPE

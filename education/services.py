@@ -3,7 +3,7 @@ schools ranked, withdrawn; offers confirmed, declined or lapsed; the further rou
 
 Each service checks who acts first, validates all its input, locks what it changes, saves, records its
 AuditEvent and writes its notifications in the same transaction (the outbox sends them after commit). The
-caseworker's document check is the generic casework (residents.services.case_approve / case_request_documents
+caseworker's document check is the generic casework (cases.services.case_approve / case_request_documents
 / case_refuse) on the "school_enrolment" case type (education.casetype).
 
 The allocation reads the approved applications of a round with a handful of set-wide queries, runs the pure
@@ -30,15 +30,17 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import is_administrator
+from cases.choices import CASE_PENDING_STATUSES, CaseStatus
+from cases.models import Case, CaseDocument
+from cases.permissions import acts_for_applicant, may_decide_case
+from cases.services import case_open, case_submit, case_transition, case_withdraw
+from kernel.errors import DomainError
+from kernel.memory import collector_paused
 from notifications.services import ReminderDue, notify, reminders_issue
 from points import selectors as points_selectors
 from residents import selectors as residents_selectors
-from residents.choices import CASE_PENDING_STATUSES, AuditEventType, CaseStatus
-from residents.models import AuditEvent, Case, CaseDocument, GuardianLink, ResidenceRegistration, Resident
-from residents.permissions import acts_for_applicant, may_decide_case
-from residents.services import audit_record, case_open, case_submit, case_transition, case_withdraw
-from yuean.errors import DomainError
-from yuean.memory import collector_paused
+from residents.models import AuditEvent, GuardianLink, ResidenceRegistration, Resident
+from residents.services import audit_record
 
 from . import allocation, eligibility
 from .casetype import ENROLMENT_CASE_TYPE
@@ -47,6 +49,7 @@ from .choices import (
     SEAT_HOLDING_RESULTS,
     AllocationRunKind,
     CatchmentTier,
+    EnrolmentEvent,
     ResultStatus,
     RoundStatus,
 )
@@ -80,7 +83,7 @@ def _names(zh: str, en: str) -> dict[str, str]:
 
 
 def _case_link(reference: str) -> str:
-    return reverse("residents:case_detail", args=[reference])
+    return reverse("cases:case_detail", args=[reference])
 
 
 # --- rounds -------------------------------------------------------------------------------------------------
@@ -161,7 +164,7 @@ def enrolment_round_open(*, actor: User, enrolment_round: EnrolmentRound, ip: st
     locked.status, locked.opened_at = RoundStatus.OPEN, timezone.now()
     locked.save(update_fields=["status", "opened_at"])
     audit_record(
-        actor=actor, subject=None, event_type=AuditEventType.ENROLMENT_ROUND_CHANGED, obj=locked,
+        actor=actor, subject=None, event_type=EnrolmentEvent.ENROLMENT_ROUND_CHANGED, obj=locked,
         old={"status": RoundStatus.DRAFT}, new={"status": RoundStatus.OPEN, "round": locked.pk}, ip=ip,
     )  # fmt: skip
     return locked
@@ -177,7 +180,7 @@ def enrolment_results_publish(*, actor: User, enrolment_round: EnrolmentRound, i
     locked.status, locked.published_at = RoundStatus.PUBLISHED, timezone.now()
     locked.save(update_fields=["status", "published_at"])
     audit_record(
-        actor=actor, subject=None, event_type=AuditEventType.ENROLMENT_RESULT_PUBLISHED, obj=locked,
+        actor=actor, subject=None, event_type=EnrolmentEvent.ENROLMENT_RESULT_PUBLISHED, obj=locked,
         new={"round": locked.pk, "seed": locked.seed}, ip=ip,
     )  # fmt: skip
     return locked
@@ -201,7 +204,7 @@ def enrolment_round_close(*, actor: User, enrolment_round: EnrolmentRound, ip: s
     locked.status, locked.closed_at = RoundStatus.CLOSED, timezone.now()
     locked.save(update_fields=["status", "closed_at"])
     audit_record(
-        actor=actor, subject=None, event_type=AuditEventType.ENROLMENT_ROUND_CHANGED, obj=locked,
+        actor=actor, subject=None, event_type=EnrolmentEvent.ENROLMENT_ROUND_CHANGED, obj=locked,
         old={"status": previous_status}, new={"status": RoundStatus.CLOSED, "round": locked.pk}, ip=ip,
     )  # fmt: skip
     return locked
@@ -291,7 +294,7 @@ def enrolment_application_start(
             "enrolment_application_exists", _("刚刚已有一件同一孩子的入学申请提交，请刷新后查看。"), conflict=True
         ) from exc
     audit_record(
-        actor=actor, subject=child, event_type=AuditEventType.ENROLMENT_APPLICATION_CHANGED, obj=case,
+        actor=actor, subject=child, event_type=EnrolmentEvent.ENROLMENT_APPLICATION_CHANGED, obj=case,
         new={"round": enrolment_round.pk, "guardian": guardian.pk,
              **({"follows": previous.case.reference} if previous else {})},
         ip=ip,
@@ -405,7 +408,7 @@ def enrolment_preferences_set(
     locked.preferences_changed_at = timezone.now()
     locked.save(update_fields=["preferences_changed_at"])
     audit_record(
-        actor=actor, subject=locked.case.applicant, event_type=AuditEventType.ENROLMENT_APPLICATION_CHANGED,
+        actor=actor, subject=locked.case.applicant, event_type=EnrolmentEvent.ENROLMENT_APPLICATION_CHANGED,
         obj=locked.case, old={"preferences": before}, new={"preferences": after}, ip=ip,
     )  # fmt: skip
     return preferences
@@ -607,7 +610,7 @@ def enrolment_allocation_preview(
             result=result, seconds=seconds,
         )  # fmt: skip
     audit_record(
-        actor=actor, subject=None, event_type=AuditEventType.ENROLMENT_ALLOCATION_RUN, obj=run,
+        actor=actor, subject=None, event_type=EnrolmentEvent.ENROLMENT_ALLOCATION_RUN, obj=run,
         new={"round": enrolment_round.pk, "kind": run.kind, "seed": seed, "applicants": run.applicants,
              "placed": run.placed},
         ip=ip,
@@ -653,7 +656,7 @@ def enrolment_allocation_run(*, actor: User, enrolment_round: EnrolmentRound, ip
         locked.status, locked.seed, locked.allocated_at = RoundStatus.ALLOCATED, seed, timezone.now()
         locked.save(update_fields=["status", "seed", "allocated_at"])
         audit_record(
-            actor=actor, subject=None, event_type=AuditEventType.ENROLMENT_ALLOCATION_RUN, obj=run,
+            actor=actor, subject=None, event_type=EnrolmentEvent.ENROLMENT_ALLOCATION_RUN, obj=run,
             new={"round": locked.pk, "kind": run.kind, "seed": seed, "applicants": run.applicants,
                  "placed": run.placed},
             ip=ip,
@@ -689,7 +692,7 @@ def _results_save(
         )  # fmt: skip
         events.append(
             AuditEvent(
-                actor=actor, subject_id=family.child_id, event_type=AuditEventType.ENROLMENT_ALLOCATION_RUN,
+                actor=actor, subject_id=family.child_id, event_type=EnrolmentEvent.ENROLMENT_ALLOCATION_RUN,
                 content_type=case_type, object_id=str(family.case_id), ip_address=ip, created_at=now,
                 new_values={"run": run.pk, "status": status, "school": assigned, "choice": explanation.choice,
                             "tier": tier, "points": str(family.points)},
@@ -702,7 +705,7 @@ def _results_save(
 
 
 def family_recipients(child_ids: Iterable[int]) -> dict[int, list[int]]:
-    """Who hears about a child's application (as residents.services.case_recipients): the child's own login
+    """Who hears about a child's application (as cases.services.case_recipients): the child's own login
     when they have one, otherwise each guardian's. Two queries whatever the number of children."""
     child_ids = list(child_ids)
     recipients: dict[int, list[int]] = {}
@@ -819,7 +822,7 @@ def enrolment_offer_confirm(
     """The family takes the seat offered, within the confirmation window."""
     return _answer(
         actor=actor, application=application, status=ResultStatus.CONFIRMED,
-        event_type=AuditEventType.ENROLMENT_OFFER_CONFIRMED, template="education.offer_confirmed", reason="", ip=ip,
+        event_type=EnrolmentEvent.ENROLMENT_OFFER_CONFIRMED, template="education.offer_confirmed", reason="", ip=ip,
     )  # fmt: skip
 
 
@@ -834,7 +837,7 @@ def enrolment_offer_decline(
         raise DomainError("reason_too_long", _("原因最多 200 个字。"), field="reason")
     return _answer(
         actor=actor, application=application, status=ResultStatus.DECLINED,
-        event_type=AuditEventType.ENROLMENT_OFFER_DECLINED, template="education.offer_declined", reason=reason, ip=ip,
+        event_type=EnrolmentEvent.ENROLMENT_OFFER_DECLINED, template="education.offer_declined", reason=reason, ip=ip,
     )  # fmt: skip
 
 
@@ -865,7 +868,7 @@ def _offers_lapse(*, rounds: Sequence[EnrolmentRound], actor: User | None, today
         [
             AuditEvent(
                 actor=actor if actor is not None and actor.is_authenticated else None, subject_id=child_id,
-                event_type=AuditEventType.ENROLMENT_OFFER_LAPSED, content_type=case_type, object_id=str(case_id),
+                event_type=EnrolmentEvent.ENROLMENT_OFFER_LAPSED, content_type=case_type, object_id=str(case_id),
                 old_values={"status": ResultStatus.OFFERED}, new_values={"status": ResultStatus.LAPSED,
                                                                           "school": school_id},
                 reason=reason, created_at=now,
@@ -955,7 +958,7 @@ def enrolment_further_round_open(*, actor: User, previous: EnrolmentRound, ip: s
     )  # fmt: skip
     RoundSchool.objects.bulk_create([RoundSchool(round=further, school_id=s, seats=n) for s, n in left.items()])
     audit_record(
-        actor=actor, subject=None, event_type=AuditEventType.ENROLMENT_ROUND_CHANGED, obj=further,
+        actor=actor, subject=None, event_type=EnrolmentEvent.ENROLMENT_ROUND_CHANGED, obj=further,
         new={"status": RoundStatus.OPEN, "round": further.pk, "previous": previous.pk, "seats": sum(left.values())},
         ip=ip,
     )  # fmt: skip
@@ -1011,3 +1014,40 @@ def enrolment_application_apply(
     if schools:
         enrolment_preferences_set(actor=actor, application=case, schools=schools, ip=ip)
     return case
+
+
+# --- the case type's hooks (education.casetype names them) ----------------------------------------------
+
+
+def _enrolment_detail(case: Case) -> EnrolmentApplication | None:
+    return EnrolmentApplication.objects.select_related("round", "guardian", "child").filter(case=case).first()
+
+
+def enrolment_case_check_submit(case: Case) -> None:
+    """Checked again on submission: the window may have closed, or the guardian's permit lapsed, since the draft."""
+    detail = _enrolment_detail(case)
+    if detail is None:  # opened through the generic /api/v1/cases/, without a round
+        raise DomainError(
+            "round_missing", _("这件申请没有选择招生轮次，请在“随迁子女入学”页面重新申请。"), field="round"
+        )
+    today = timezone.localdate()
+    eligibility.check_round_takes_applications(detail.round, today)
+    eligibility.check_guardian_of(detail.guardian, detail.child)
+    eligibility.check_guardian_permit(detail.guardian, today)
+    eligibility.check_child_age(detail.round, detail.child)
+
+
+def enrolment_case_on_transition(*, case: Case, source: str, target: str, actor: User | None) -> None:
+    """Approval takes the child into the round's allocation and withdrawal takes them out, so both belong to the
+    time before the allocation; a refused or withdrawn application stops counting, so the child may apply again."""
+    detail = EnrolmentApplication.objects.select_related("round").select_for_update(of=("self",)).get(case=case)
+    allocated = detail.round.status not in (RoundStatus.DRAFT, RoundStatus.OPEN)
+    if target == CaseStatus.APPROVED and allocated:
+        raise DomainError(
+            "round_allocated", _("本轮学位已经分配，不能再批准新的申请。请告知家长参加补录。"), conflict=True
+        )
+    if target == CaseStatus.WITHDRAWN and source == CaseStatus.APPROVED and allocated:
+        raise DomainError("round_allocated", _("本轮学位已经分配，请在录取结果中选择“放弃学位”。"), conflict=True)
+    if target in (CaseStatus.WITHDRAWN, CaseStatus.REFUSED) and detail.is_current:
+        detail.is_current = False
+        detail.save(update_fields=["is_current"])

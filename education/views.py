@@ -5,7 +5,7 @@ seats and catchment, the published rule in plain words and, once published, each
 the same page lists the parent's children: applied (with where the application stands), may apply, or why not.
 
 Applying opens a draft case (education.casetype) with the schools ranked; documents are uploaded and it is
-submitted on the generic case page (residents:case_detail), whose enrolment panel links back here to change the
+submitted on the generic case page (cases:case_detail), whose enrolment panel links back here to change the
 schools (until preferences close) and to confirm or decline a seat offered (within the confirmation window).
 Every change is an education.services call; a refusal is shown on the form, nothing half-saved.
 """
@@ -25,11 +25,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.network import client_ip
+from cases.choices import CaseStatus
+from cases.models import Case
+from cases.views import case_draft_opened
+from kernel.errors import DomainError, form_add_domain_error
 from residents import selectors as residents_selectors
-from residents.choices import CaseStatus
 from residents.models import Resident
-from residents.views import case_draft_opened
-from yuean.errors import DomainError, form_add_domain_error
 
 from . import selectors, services
 from .casetype import ENROLMENT_DOCUMENTS
@@ -240,7 +241,7 @@ def enrolment_apply(request: HttpRequest) -> HttpResponse:
                 # A further round's application carries the documents checked in the round before.
                 message = _("补录申请已受理（受理编号 %(ref)s）。材料沿用上一轮的审核结果，不用再上传。")
                 messages.success(request, message % {"ref": case.reference})
-                return redirect("residents:case_detail", case.reference)
+                return redirect("cases:case_detail", case.reference)
     else:
         form = EnrolmentApplyForm(initial={"child": _initial_child(request, standings)}, **form_options)
     context = {
@@ -289,7 +290,7 @@ def enrolment_preferences(request: HttpRequest, reference: str) -> HttpResponse:
                 messages.success(request, _("志愿已保存。%(date)s 前还可以修改。") % {
                     "date": enrolment_round.preferences_close_on.isoformat()
                 })  # fmt: skip
-                return redirect("residents:case_detail", reference)
+                return redirect("cases:case_detail", reference)
     else:
         ranked = {f"school_{p.rank}": p.school_id for p in application.preferences.all()}
         form = PreferencesForm(initial=ranked, tiers=tiers, **options)
@@ -319,7 +320,7 @@ def enrolment_offer_confirm(request: HttpRequest, reference: str) -> HttpRespons
         messages.success(
             request, _("已确认入学：%(school)s。报到时间请留意学校通知。") % {"school": school_name(result.school)}
         )
-    return redirect("residents:case_detail", reference)
+    return redirect("cases:case_detail", reference)
 
 
 @login_required
@@ -330,7 +331,7 @@ def enrolment_offer_decline(request: HttpRequest, reference: str) -> HttpRespons
     form = DeclineForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("放弃原因最多 200 个字，请改短一些。"))
-        return redirect("residents:case_detail", reference)
+        return redirect("cases:case_detail", reference)
     try:
         result = services.enrolment_offer_decline(
             actor=request.user, application=application, reason=form.cleaned_data["reason"], ip=client_ip(request)
@@ -343,4 +344,10 @@ def enrolment_offer_decline(request: HttpRequest, reference: str) -> HttpRespons
             _("已放弃 %(school)s 的学位，该学位将进入补录。开放补录时我们会通知您，孩子可以参加补录。")
             % {"school": school_name(result.school)},
         )
-    return redirect("residents:case_detail", reference)
+    return redirect("cases:case_detail", reference)
+
+
+def enrolment_case_panel_context(request: HttpRequest, case: Case) -> dict[str, object] | None:
+    """On the applicant's case page: the round, the schools ranked and, once allocated, the result and why."""
+    panel = selectors.enrolment_case_panel(case=case, today=timezone.localdate())
+    return {"panel": panel} if panel is not None else None

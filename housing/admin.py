@@ -29,9 +29,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.network import client_ip
 from accounts.permissions import is_administrator
 from accounts.phones import phone_mask
+from kernel.errors import DomainError
+from kernel.paginators import EstimatedCountPaginator
 from residents.admin import StreetFilter
-from yuean.errors import DomainError
-from yuean.paginators import EstimatedCountPaginator
 
 from . import (
     permissions,  # noqa: F401 — registers the console's model permissions

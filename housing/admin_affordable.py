@@ -24,9 +24,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.network import client_ip
 from accounts.permissions import is_administrator, is_staff_reviewer
-from residents.choices import CaseStatus
-from yuean.errors import DomainError, form_add_domain_error
-from yuean.paginators import EstimatedCountPaginator
+from cases.choices import CaseStatus
+from kernel.errors import DomainError, form_add_domain_error
+from kernel.paginators import EstimatedCountPaginator
 
 from . import affordable
 from . import permissions as housing_permissions  # noqa: F401 — the housing console's rules, loaded first
@@ -177,7 +177,7 @@ class HousingApplicationAdmin(admin.ModelAdmin):
     @admin.display(description=_("申请"))
     def case_link(self, detail: HousingApplication) -> str:
         return format_html(
-            '<a href="{}">{}</a>', reverse("admin:residents_case_change", args=[detail.pk]), detail.case.reference
+            '<a href="{}">{}</a>', reverse("admin:cases_case_change", args=[detail.pk]), detail.case.reference
         )
 
     @admin.display(description=_("下一步"))

@@ -1,8 +1,8 @@
 """Affordable rental housing (保障性租赁住房): the published projects, applying, and the waiting list.
 
 The services and selectors of this part of the housing app live together here. An application is a case of
-type "affordable_housing" (residents.casetypes), so documents, submitting, the one-time missing-documents
-notice, approval, refusal with reasons and withdrawal are the generic casework (residents.services.case_*) and
+type "affordable_housing" (cases.casetypes), so documents, submitting, the one-time missing-documents
+notice, approval, refusal with reasons and withdrawal are the generic casework (cases.services.case_*) and
 its pages; what is particular to housing is here:
 
 - who may apply: a valid residence permit (居住证, read through residents.selectors) and one application at a
@@ -25,17 +25,18 @@ from django.db.models import Case as SqlCase
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from residents.casetypes import PRODUCING_TRANSITIONS, CaseType, DocumentRequirement
-from residents.choices import CASE_OPEN_STATUSES, CaseStatus
-from residents.models import Case, GuardianLink, Resident
-from residents.permissions import may_decide_case
-from residents.services import case_open, case_transition, permit_require_valid
-from yuean.errors import DomainError
+from cases.casetypes import PRODUCING_TRANSITIONS, CasePanel, CaseType, DocumentRequirement
+from cases.choices import CASE_OPEN_STATUSES, CaseStatus
+from cases.models import Case
+from cases.permissions import may_decide_case
+from cases.services import case_open, case_transition
+from kernel.errors import DomainError
+from permits.services import permit_require_valid
+from residents.models import GuardianLink, Resident
 
 from .models import HousingApplication, HousingProject, UnitType
 
@@ -72,7 +73,7 @@ AFFORDABLE_TRANSITIONS = {
 }
 
 
-def _check_submit(case: Case) -> None:
+def affordable_case_check_submit(case: Case) -> None:
     """Checked again on submission: a permit may have lapsed, or the unit type closed, since the draft."""
     detail = HousingApplication.objects.select_related("unit_type__project").filter(case=case).first()
     if detail is None:  # opened through the generic /api/v1/cases/, without a unit type
@@ -83,7 +84,7 @@ def _check_submit(case: Case) -> None:
     _check_permit(case.applicant)
 
 
-def _on_transition(*, case: Case, source: str, target: str, actor: User | None) -> None:
+def affordable_case_on_transition(*, case: Case, source: str, target: str, actor: User | None) -> None:
     """A flat is offered only through housing_application_offer, which records which flat first; any other way
     to "issued" (a generic console button) would leave the applicant told nothing about where to go."""
     offered = HousingApplication.objects.filter(case=case).exclude(offered_unit="")
@@ -91,13 +92,12 @@ def _on_transition(*, case: Case, source: str, target: str, actor: User | None) 
         raise DomainError("offer_through_waiting_list", _("请在轮候名单中为申请人分配具体房源。"))
 
 
-def _applicant_panel(request: HttpRequest, case: Case) -> str:
+def affordable_case_panel_context(request: HttpRequest, case: Case) -> dict[str, object] | None:
     """On the applicant's case page: the flat type applied for and, once approved, the place on the list."""
     detail = HousingApplication.objects.select_related("unit_type__project").filter(case=case).first()
     if detail is None:
-        return ""
-    context = {"case": case, "detail": detail, "position": housing_waiting_list_position(case=case)}
-    return render_to_string("housing/affordable_case_panel.html", context, request=request)
+        return None
+    return {"detail": detail, "position": housing_waiting_list_position(case=case)}
 
 
 AFFORDABLE_HOUSING_CASE_TYPE = CaseType(
@@ -107,10 +107,12 @@ AFFORDABLE_HOUSING_CASE_TYPE = CaseType(
     documents=AFFORDABLE_DOCUMENTS,
     due_in=datetime.timedelta(days=15),
     transitions=AFFORDABLE_TRANSITIONS,
-    check_submit=_check_submit,
-    on_transition=_on_transition,
+    check_submit="housing.affordable.affordable_case_check_submit",
+    on_transition="housing.affordable.affordable_case_on_transition",
     has_own_start=True,
-    applicant_panel=_applicant_panel,
+    applicant_panel=CasePanel(
+        template="housing/affordable_case_panel.html", context="housing.affordable.affordable_case_panel_context"
+    ),
 )
 
 

@@ -1,7 +1,7 @@
 """The pages of affordable rental housing (保障性租赁住房): the public list of projects and unit types, the form
 that starts an application, and 我的排队 — the applicant's place on the waiting list.
 
-Documents, submitting and withdrawing happen on the generic case page (residents:case_detail), as for every
+Documents, submitting and withdrawing happen on the generic case page (cases:case_detail), as for every
 application; these pages only start the case and say where it stands.
 """
 
@@ -20,10 +20,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.network import client_ip
+from cases.models import Case
+from cases.views import case_draft_opened
+from kernel.errors import DomainError, form_add_domain_error
 from residents import selectors as residents_selectors
-from residents.models import Case
-from residents.views import case_draft_opened
-from yuean.errors import DomainError, form_add_domain_error
 
 from . import affordable
 from .models import UnitType

@@ -21,12 +21,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.network import client_ip
+from cases.api.serializers import CaseChecklistField, CaseDocumentSerializer
+from cases.choices import CaseStatus
+from cases.models import Case
+from kernel.api import IdCursorPagination
+from kernel.errors import DomainError
 from residents import selectors as residents_selectors
-from residents.api.serializers import CaseChecklistField, CaseDocumentSerializer
-from residents.choices import CaseStatus
-from residents.models import Case, Resident
-from yuean.api import IdCursorPagination
-from yuean.errors import DomainError
+from residents.models import Resident
 
 from . import affordable
 from .models import HousingProject, UnitType

@@ -9,12 +9,15 @@ class HousingConfig(AppConfig):
     def ready(self) -> None:
         # Affordable rental housing: its case type, and its admin (admin.autodiscover imports only `admin`
         # modules, and housing/admin.py belongs to the rental-property console).
-        from residents.casetypes import case_type_register
+        from cases.casetypes import case_type_register
+        from residents.audit import audit_event_types_register
 
         from . import (
             admin_affordable,  # noqa: F401 — registers the project and waiting-list admins
             reminders,  # noqa: F401 — registers the reminder sweeps
         )
         from .affordable import AFFORDABLE_HOUSING_CASE_TYPE
+        from .choices import HousingEvent
 
         case_type_register(AFFORDABLE_HOUSING_CASE_TYPE)
+        audit_event_types_register(HousingEvent)

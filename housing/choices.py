@@ -26,3 +26,17 @@ class ImportJobStatus(models.TextChoices):
     RUNNING = "running", _("正在申报")
     DONE = "done", _("已完成")
     FAILED = "failed", _("出错中断")
+
+
+class HousingEvent(models.TextChoices):
+    """The audit events of rental properties and tenancies."""
+
+    PROPERTY_REGISTERED = "housing.property_registered", _("登记出租房屋")
+    PROPERTY_VERIFIED = "housing.property_verified", _("核验出租房屋")
+    PROPERTY_REJECTED = "housing.property_rejected", _("出租房屋未通过核验")
+    MOVE_IN_REPORTED = "housing.move_in", _("人来申报")
+    MOVE_IN_CONFIRMED = "housing.move_in_confirmed", _("房东确认租客申报")
+    MOVE_IN_DECLINED = "housing.move_in_declined", _("房东否认租客申报")
+    MOVE_OUT_REPORTED = "housing.move_out", _("人走注销")
+    OVER_CAPACITY = "housing.over_capacity", _("超出核定人数（疑似群租）")
+    OCCUPANCY_FLAG_RESOLVED = "housing.occupancy_flag_resolved", _("处理疑似群租提示")

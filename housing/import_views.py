@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.network import client_ip
-from yuean.errors import DomainError, form_add_domain_error
+from kernel.errors import DomainError, form_add_domain_error
 
 from . import imports
 from .choices import PropertyStatus

@@ -45,8 +45,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from kernel.errors import DomainError
 from residents.pii import id_number_decrypt, id_number_encrypt, id_number_mask, id_number_validate, id_numbers_masked_in
-from yuean.errors import DomainError
 
 from . import workdays
 from .choices import ImportJobStatus, TenancySource

@@ -10,15 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
+from kernel.storage import documents_storage
 from residents.choices import RegionKind
-from residents.models import (
-    Region,
-    ResidenceRegistration,
-    Resident,
-    ResidentScopedQuerySet,
-    documents_storage,
-    resident_scope,
-)
+from residents.models import Region, ResidenceRegistration, Resident, ResidentScopedQuerySet, resident_scope
 
 from .choices import ImportJobStatus, PropertyStatus, TenancySource, TenancyStatus
 
@@ -282,7 +276,7 @@ class HousingApplication(models.Model):
     submitted); an offer moves the case to "issued", moving in to "delivered"."""
 
     case = models.OneToOneField(
-        "residents.Case", on_delete=models.CASCADE, primary_key=True, related_name="housing_application",
+        "cases.Case", on_delete=models.CASCADE, primary_key=True, related_name="housing_application",
         verbose_name=_("申请"),
     )  # fmt: skip
     unit_type = models.ForeignKey(

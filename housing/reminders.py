@@ -16,16 +16,13 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications.reminders import sweep_register
+from notifications.reminders import CATCH_UP_DAYS, sweep_register
 from notifications.services import ReminderDue
 from residents.models import GuardianLink, Jurisdiction
 
 from .choices import TenancyStatus
 from .models import OccupancyFlag, Tenancy
 
-# A sweep that did not run for a day or two (beat down, a deploy) still finds what it missed; the reminder's
-# key keeps it to one message.
-CATCH_UP_DAYS = 2
 # The landlord hears about an unconfirmed declaration the day before its deadline, and on the day itself if
 # the sweep found it only then (a tenant who declared the day before the deadline).
 REPORT_DUE_NOTICE = datetime.timedelta(days=1)

@@ -20,17 +20,17 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import Role
 from accounts.models import User
 from accounts.services import user_role_grant
+from kernel.errors import DomainError
+from kernel.uploads import upload_check
 from notifications.services import notify
 from residents import services as residents_services
-from residents.choices import AuditEventType, RegionKind
+from residents.choices import RegionKind
 from residents.models import AuditEvent, Region, Resident
 from residents.pii import id_number_hash, id_number_validate
 from residents.services import audit_record
-from residents.uploads import upload_check
-from yuean.errors import DomainError
 
 from . import workdays
-from .choices import PropertyStatus, TenancySource, TenancyStatus
+from .choices import HousingEvent, PropertyStatus, TenancySource, TenancyStatus
 from .models import OccupancyFlag, Property, Tenancy
 from .permissions import may_review_property
 
@@ -122,7 +122,7 @@ def property_register(
             prop.save()
             # Registering a property makes the account a landlord (or agency): its pages and reports open.
             user_role_grant(user=actor, role=Role.LANDLORD)
-            _audit(actor, AuditEventType.PROPERTY_REGISTERED, prop, address=prop.address,
+            _audit(actor, HousingEvent.PROPERTY_REGISTERED, prop, address=prop.address,
                    max_occupants=prop.max_occupants)  # fmt: skip
     except BaseException:
         prop.ownership_proof.delete(save=False)
@@ -148,7 +148,7 @@ def property_verify(*, actor: User, prop: Property) -> Property:
         "",
     )
     prop.save(update_fields=["status", "verified_by", "verified_at", "rejection_reason"])
-    event = _audit(actor, AuditEventType.PROPERTY_VERIFIED, prop, status=prop.status)
+    event = _audit(actor, HousingEvent.PROPERTY_VERIFIED, prop, status=prop.status)
     _tell_owner(prop, template="housing.property_verified", key=str(event.pk))
     return prop
 
@@ -162,7 +162,7 @@ def property_reject(*, actor: User, prop: Property, reason: str) -> Property:
     prop = Property.objects.select_for_update().get(pk=prop.pk)
     prop.status, prop.rejection_reason = PropertyStatus.REJECTED, reason[:300]
     prop.save(update_fields=["status", "rejection_reason"])
-    event = _audit(actor, AuditEventType.PROPERTY_REJECTED, prop, reason=prop.rejection_reason)
+    event = _audit(actor, HousingEvent.PROPERTY_REJECTED, prop, reason=prop.rejection_reason)
     _tell_owner(prop, template="housing.property_rejected", key=str(event.pk), reason=prop.rejection_reason)
     return prop
 
@@ -246,7 +246,7 @@ def _flag_over_capacity(actor: User, error: _OverCapacity) -> DomainError:
             property=error.prop, street_id=error.prop.street_id, attempted_by=actor, occupants=error.occupants,
             capacity=error.prop.max_occupants,
         )  # fmt: skip
-        _audit(actor, AuditEventType.OVER_CAPACITY, flag, occupants=error.occupants, capacity=error.prop.max_occupants)
+        _audit(actor, HousingEvent.OVER_CAPACITY, flag, occupants=error.occupants, capacity=error.prop.max_occupants)
     return DomainError(
         "over_capacity",
         _("这处房屋核定居住 %(capacity)s 人，现已住 %(occupants)s 人，不能再申报入住。如有人已搬走，请先办理人走注销。")
@@ -328,7 +328,7 @@ def _report_move_in(
     )  # fmt: skip
     _activate(actor, tenancy, prop, ip)
     audit_record(
-        actor=actor, subject=tenant, event_type=AuditEventType.MOVE_IN_REPORTED, obj=tenancy,
+        actor=actor, subject=tenant, event_type=HousingEvent.MOVE_IN_REPORTED, obj=tenancy,
         new={"property": prop.pk, "move_in_date": move_in_date.isoformat(), "source": source,
              "late": timezone.localdate() > tenancy.move_in_due_on, "record_started": started},
         ip=ip,
@@ -373,7 +373,7 @@ def tenancy_declare(
     except IntegrityError as exc:
         raise DomainError("tenancy_exists", _("您已申报住在这处房屋，请等待房东确认。"), conflict=True) from exc
     audit_record(
-        actor=actor, subject=tenant, event_type=AuditEventType.MOVE_IN_REPORTED, obj=tenancy,
+        actor=actor, subject=tenant, event_type=HousingEvent.MOVE_IN_REPORTED, obj=tenancy,
         new={"property": prop.pk, "move_in_date": move_in_date.isoformat(), "source": TenancySource.TENANT}, ip=ip,
     )  # fmt: skip
     _tell_owner(
@@ -400,7 +400,7 @@ def _confirm(*, actor: User, tenancy: Tenancy, ip: str | None) -> Tenancy:
     _check_capacity(prop)
     _activate(actor, tenancy, prop, ip)
     audit_record(
-        actor=actor, subject=tenancy.tenant, event_type=AuditEventType.MOVE_IN_CONFIRMED, obj=tenancy,
+        actor=actor, subject=tenancy.tenant, event_type=HousingEvent.MOVE_IN_CONFIRMED, obj=tenancy,
         new={"property": prop.pk, "late": timezone.localdate() > tenancy.move_in_due_on}, ip=ip,
     )  # fmt: skip
     return tenancy
@@ -416,7 +416,7 @@ def tenancy_decline(*, actor: User, tenancy: Tenancy, ip: str | None = None) -> 
     tenancy.status = TenancyStatus.DECLINED
     tenancy.save(update_fields=["status"])
     audit_record(
-        actor=actor, subject=tenancy.tenant, event_type=AuditEventType.MOVE_IN_DECLINED, obj=tenancy,
+        actor=actor, subject=tenancy.tenant, event_type=HousingEvent.MOVE_IN_DECLINED, obj=tenancy,
         new={"status": tenancy.status}, ip=ip,
     )  # fmt: skip
     return tenancy
@@ -449,7 +449,7 @@ def tenancy_end(*, actor: User, tenancy: Tenancy, moved_out_on: datetime.date | 
         )
     due = workdays.working_days_after(moved_out_on).due_on
     audit_record(
-        actor=actor, subject=tenancy.tenant, event_type=AuditEventType.MOVE_OUT_REPORTED, obj=tenancy,
+        actor=actor, subject=tenancy.tenant, event_type=HousingEvent.MOVE_OUT_REPORTED, obj=tenancy,
         new={"moved_out_on": moved_out_on.isoformat(), "late": today > due}, ip=ip,
     )  # fmt: skip
     return tenancy
@@ -476,7 +476,7 @@ def occupancy_flag_resolve(
     flag.resolved_at, flag.resolution = timezone.now(), resolution[:300]
     flag.save(update_fields=["resolved_at", "resolution"])
     audit_record(
-        actor=actor, subject=None, event_type=AuditEventType.OCCUPANCY_FLAG_RESOLVED, obj=flag,
+        actor=actor, subject=None, event_type=HousingEvent.OCCUPANCY_FLAG_RESOLVED, obj=flag,
         new={"property": flag.property_id, "resolution": flag.resolution}, ip=ip,
     )  # fmt: skip
     return flag

@@ -32,9 +32,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.network import client_ip
+from kernel.errors import DomainError, form_add_domain_error
+from kernel.http import secret_link_headers
 from residents import selectors as residents_selectors
-from yuean.errors import DomainError, form_add_domain_error
-from yuean.http import secret_link_headers
 
 from . import selectors, services, workdays
 from .choices import PropertyStatus, TenancyStatus

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import is_administrator
 from accounts.phones import phone_mask
-from yuean.paginators import EstimatedCountPaginator
+from kernel.paginators import EstimatedCountPaginator
 
 from .models import Delivery, Notification, NotificationTemplate
 

@@ -14,6 +14,11 @@ from django.utils import timezone
 from .services import ReminderDue, reminders_issue
 
 Sweep = Callable[[datetime.date], list[ReminderDue]]
+
+# A sweep that did not run for a day or two (beat down, a deploy) still sends what it missed: a reminder due on
+# one of the last CATCH_UP_DAYS days is still due today. The reminder's (subject, kind, due date) key keeps
+# it to one message.
+CATCH_UP_DAYS = 2
 _SWEEPS: dict[str, Sweep] = {}
 
 

@@ -9,7 +9,7 @@ Caseworkers: the review console (积分核定) — the queue of the points appli
 page per application where each item is accepted, adjusted or rejected with a reason
 (points.services.points_item_verify) and the review is completed (points.services.points_review_complete).
 Status is never edited here; the generic case actions (one-time missing-documents notice, refusal with a reason)
-stay on the case console (residents.admin_cases), which the review page links to.
+stay on the case console (cases.admin), which the review page links to.
 """
 
 from __future__ import annotations
@@ -36,14 +36,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.network import client_ip
 from accounts.permissions import is_administrator
-from residents import selectors as residents_selectors
+from cases import selectors as cases_selectors
+from cases.admin import StatusFilter
+from cases.choices import CASE_PENDING_STATUSES, CaseStatus
+from cases.models import Case, CaseDocument
+from kernel.errors import DomainError, form_add_domain_error
+from kernel.paginators import EstimatedCountPaginator
 from residents.admin import StreetFilter
-from residents.admin_cases import StatusFilter
 from residents.admin_search import PersonSearchMixin
-from residents.choices import CASE_PENDING_STATUSES, AuditEventType, CaseStatus
-from residents.models import Case, CaseDocument
-from yuean.errors import DomainError, form_add_domain_error
-from yuean.paginators import EstimatedCountPaginator
 
 from . import (
     permissions,  # noqa: F401 — registers the console's model permissions
@@ -52,7 +52,7 @@ from . import (
     services,
 )
 from .casetype import evidence_key
-from .choices import IndicatorSource, ItemDecision, ItemStatus, RuleSetStatus
+from .choices import IndicatorSource, ItemDecision, ItemStatus, PointsEvent, RuleSetStatus
 from .models import Indicator, PointsApplication, PointsItem, PointsObjection, PointsRanking, PointsRound, RuleSet
 
 # A reference number: the case type's two-letter prefix, the date and the case number (JF202611280000123).
@@ -807,7 +807,7 @@ class PointsApplicationAdmin(PersonSearchMixin, admin.ModelAdmin):
         score = selectors.points_application_score(application, items)
         in_review = case.status in CASE_PENDING_STATUSES
         may_review = in_review and request.user.has_perm("points.review_pointsapplication", case)
-        checklist = residents_selectors.case_document_checklist(case=case)
+        checklist = cases_selectors.case_document_checklist(case=case)
         evidence = {entry.key: entry.uploaded for entry in checklist}
         expected = {entry.key for entry in checklist}
         deciders = User.objects.in_bulk({item.decided_by_id for item in items if item.decided_by_id})
@@ -864,7 +864,7 @@ class PointsApplicationAdmin(PersonSearchMixin, admin.ModelAdmin):
             "checklist": checklist,
             "objections": [self._objection_view(table, objection) for objection in objections],
             "history": self._decision_history(case, table),
-            "case_console_url": reverse("admin:residents_case_change", args=[case.pk]),
+            "case_console_url": reverse("admin:cases_case_change", args=[case.pk]),
             "queue_url": reverse("admin:points_pointsapplication_changelist"),
             "max_total": None if table.max_total is None else scoring.format_points(table.max_total),
         }
@@ -907,7 +907,7 @@ class PointsApplicationAdmin(PersonSearchMixin, admin.ModelAdmin):
     @staticmethod
     def _decision_history(case: Case, table: scoring.RuleSet) -> list[DecisionEvent]:
         """Every decision on an item so far (the audit rows the service wrote), oldest first."""
-        events = residents_selectors.case_timeline(case=case).filter(event_type=AuditEventType.POINTS_ITEM_VERIFIED)
+        events = cases_selectors.case_timeline(case=case).filter(event_type=PointsEvent.POINTS_ITEM_VERIFIED)
         history = []
         for event in events:
             key = event.new_values.get("item_key", "")

@@ -7,7 +7,7 @@ class PointsConfig(AppConfig):
     verbose_name = _("积分")
 
     def ready(self) -> None:
-        from residents.casetypes import case_type_register
+        from cases.casetypes import case_type_register
 
         from .casetype import POINTS_CASE_TYPE_DEFINITION
 
@@ -16,27 +16,29 @@ class PointsConfig(AppConfig):
 
 
 def _audit_fields() -> None:
-    """How the case's history reads the points events (item decisions, the score, objections)."""
-    from residents.templatetags.audit import TEXT, YES_NO, audit_fields_register
+    """The points events, and how the case's history reads them (item decisions, the score, objections)."""
+    from residents.audit import TEXT, YES_NO, audit_event_types_register, audit_fields_register
 
-    from .choices import ItemStatus
+    from .choices import ItemStatus, PointsEvent
+
+    audit_event_types_register(PointsEvent)
 
     item = (_("积分项目"), TEXT)
     audit_fields_register(
-        "points.item_verified",
         {
             "item": item,
             "decision": (_("核定结果"), ItemStatus),
             "value": (_("认定的值"), TEXT),
             "reason": (_("理由"), TEXT),
         },
+        event_type="points.item_verified",
     )
     audit_fields_register(
-        "points.scored",
         {"total": (_("总分"), TEXT), "eligible": (_("具备积分资格"), YES_NO), "rule_set": (_("积分规则版本"), TEXT)},
+        event_type="points.scored",
     )
-    audit_fields_register("points.objection_filed", {"items": (_("异议项目"), TEXT)})
+    audit_fields_register({"items": (_("异议项目"), TEXT)}, event_type="points.objection_filed")
     audit_fields_register(
-        "points.application_changed",
         {"declared": (_("申报内容"), TEXT), "rule_set": (_("积分规则版本"), TEXT), "round": (_("申报期"), TEXT)},
+        event_type="points.application_changed",
     )

@@ -40,3 +40,15 @@ class ItemDecision(models.TextChoices):
     ACCEPT = "accepted", _("属实，按申报计分")
     ADJUST = "adjusted", _("调整后计分")
     REJECT = "rejected", _("不予认定")
+
+
+class PointsEvent(models.TextChoices):
+    """The audit events of points (积分)."""
+
+    POINTS_RULE_SET_PUBLISHED = "points.rule_set_published", _("发布积分规则")
+    POINTS_RULE_SET_SUCCEEDED = "points.rule_set_succeeded", _("复制积分规则为新版本")
+    POINTS_APPLICATION_CHANGED = "points.application_changed", _("修改积分申报")
+    POINTS_ITEM_VERIFIED = "points.item_verified", _("核定积分项目")
+    POINTS_SCORED = "points.scored", _("积分核定完成")
+    POINTS_OBJECTION_FILED = "points.objection_filed", _("提出积分异议")
+    POINTS_RANKING_PUBLISHED = "points.ranking_published", _("公示积分排名")

@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 from dateutil.relativedelta import relativedelta
 
-from residents import selectors as residents_selectors
+from permits import selectors as permits_selectors
 from residents.models import Resident
 
 from . import scoring
@@ -24,8 +24,8 @@ Computation = Callable[[Resident, datetime.date], scoring.Fact]
 
 def _residence_years(resident: Resident, on: datetime.date) -> scoring.Fact:
     """Continuous residence in whole months, as years (3 years 6 months is 3.5): registration decides, a late
-    endorsement restarts the count (residents.selectors.residence_counted_from)."""
-    since = residents_selectors.residence_counted_from(resident=resident)
+    endorsement restarts the count (permits.selectors.residence_counted_from)."""
+    since = permits_selectors.residence_counted_from(resident=resident)
     if since is None or since > on:
         return Decimal(0)
     span = relativedelta(on, since)

@@ -154,7 +154,7 @@ class PointsApplication(models.Model):
     was told stays what it was."""
 
     case = models.OneToOneField(
-        "residents.Case", on_delete=models.PROTECT, related_name="points_application", verbose_name=_("申请")
+        "cases.Case", on_delete=models.PROTECT, related_name="points_application", verbose_name=_("申请")
     )
     round = models.ForeignKey(
         PointsRound, verbose_name=_("申报期"), on_delete=models.PROTECT, related_name="applications"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import rules
 
 from accounts.permissions import is_administrator, is_staff_reviewer
-from residents.permissions import may_decide_case
+from cases.permissions import may_decide_case
 
 rules.add_perm("points", is_staff_reviewer)
 rules.add_perm("points.view_ruleset", is_staff_reviewer)

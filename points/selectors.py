@@ -18,15 +18,17 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from accounts.models import User
-from residents.choices import CASE_OPEN_STATUSES, CaseStatus
-from residents.models import Case, Resident
+from cases.casetypes import DocumentRequirement, localized_label
+from cases.choices import CASE_OPEN_STATUSES, CaseStatus
+from cases.models import Case
+from residents.models import Resident
 
 from . import scoring
+from .casetype import POINTS_CASE_TYPE, evidence_key, needs_evidence
 from .choices import ItemStatus, RuleSetStatus
 from .models import Indicator, PointsApplication, PointsItem, PointsRanking, PointsRankingEntry, PointsRound, RuleSet
 from .rulejson import fact_from_json, rule_from_json
 
-POINTS_CASE_TYPE = "points"
 # A score counts while its case is approved, and stays counted while an objection has it back in review.
 SCORE_COUNTS_STATUSES = (CaseStatus.APPROVED, CaseStatus.RESUBMITTED)
 
@@ -320,3 +322,18 @@ def resident_points_bulk(resident_ids: Iterable[int]) -> dict[int, VerifiedScore
         for row in _latest_of_each(chunk).values_list(*_VERIFIED_FIELDS):
             scores[row[0]] = _as_verified(row)
     return scores
+
+
+def points_case_documents(case: Case) -> tuple[DocumentRequirement, ...]:
+    """The evidence a points application asks for: one document per declared item that would add points."""
+    detail = PointsApplication.objects.filter(case=case).first()
+    if detail is None:
+        return ()
+    rule_set = rule_set_scoring_of(detail.rule_set_id)
+    declared = dict(detail.items.values_list("key", "declared"))
+    documents = []
+    for indicator in rule_set.indicators:
+        if indicator.source == scoring.Source.DECLARED and needs_evidence(indicator, declared.get(indicator.key)):
+            label = localized_label(f"{indicator.label_zh}证明材料", f"Evidence: {indicator.label_en}")
+            documents.append(DocumentRequirement(evidence_key(indicator.key), label))
+    return tuple(documents)

@@ -22,18 +22,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from cases.choices import CaseStatus
+from cases.models import Case
+from cases.permissions import acts_for_applicant, may_decide_case
+from cases.services import case_open, case_transition
+from kernel.errors import DomainError
+from kernel.memory import collector_paused
 from notifications.services import ReminderDue, reminders_issue
-from residents.choices import AuditEventType, CaseStatus
-from residents.models import Case, Resident
-from residents.permissions import acts_for_applicant, may_decide_case
+from permits.services import permit_require_valid
+from residents.models import Resident
 from residents.pii import name_mask
-from residents.services import audit_record, case_open, case_transition
-from yuean.errors import DomainError
-from yuean.memory import collector_paused
+from residents.services import audit_record
 
 from . import scoring
-from .casetype import needs_review, points_applicant_check, points_round_check_open
-from .choices import ItemDecision, ItemStatus, RuleSetStatus
+from .casetype import needs_review
+from .choices import ItemDecision, ItemStatus, PointsEvent, RuleSetStatus
 from .facts import COMPUTED_FACTS, facts_known
 from .models import (
     Indicator,
@@ -99,7 +102,7 @@ def rule_set_publish(*, actor: User | None, rule_set: RuleSet) -> RuleSet:
     locked.save(update_fields=["status", "published_at"])
     rule_set.status, rule_set.published_at = locked.status, locked.published_at
     audit_record(
-        actor=actor, subject=None, event_type=AuditEventType.POINTS_RULE_SET_PUBLISHED, obj=locked,
+        actor=actor, subject=None, event_type=PointsEvent.POINTS_RULE_SET_PUBLISHED, obj=locked,
         old={"retired": [p.version for p in previous]}, new={"version": locked.version, "year": locked.year},
     )  # fmt: skip
     return locked
@@ -147,7 +150,7 @@ def rule_set_succeed(*, actor: User | None, rule_set: RuleSet) -> RuleSet:
         for row in source.indicators.order_by("sort_order", "pk")
     )
     audit_record(
-        actor=actor, subject=None, event_type=AuditEventType.POINTS_RULE_SET_SUCCEEDED, obj=draft,
+        actor=actor, subject=None, event_type=PointsEvent.POINTS_RULE_SET_SUCCEEDED, obj=draft,
         old={"version": source.version}, new={"version": draft.version},
     )  # fmt: skip
     return draft
@@ -237,7 +240,7 @@ def points_application_start(
     application = PointsApplication.objects.create(case=case, round=round, rule_set=round.rule_set)
     _items_declare(application, table, stored)
     audit_record(
-        actor=actor, subject=applicant, event_type=AuditEventType.POINTS_APPLICATION_CHANGED, obj=case,
+        actor=actor, subject=applicant, event_type=PointsEvent.POINTS_APPLICATION_CHANGED, obj=case,
         new={"round": round.pk, "rule_set": round.rule_set.version, "declared": stored}, ip=ip,
     )  # fmt: skip
     return case
@@ -260,7 +263,7 @@ def points_application_declare(*, actor: User, case: Case, declared: Mapping[str
     old = dict(application.items.filter(source=scoring.Source.DECLARED).values_list("key", "declared"))
     _items_declare(application, table, stored)
     audit_record(
-        actor=actor, subject=locked.applicant, event_type=AuditEventType.POINTS_APPLICATION_CHANGED, obj=locked,
+        actor=actor, subject=locked.applicant, event_type=PointsEvent.POINTS_APPLICATION_CHANGED, obj=locked,
         old={"declared": old}, new={"declared": stored}, ip=ip,
     )  # fmt: skip
     return locked
@@ -352,7 +355,7 @@ def points_item_verify(
     item.decided_by, item.decided_at = actor, timezone.now()
     item.save(update_fields=["status", "value", "reason", "decided_by", "decided_at"])
     audit_record(
-        actor=actor, subject=locked.applicant, event_type=AuditEventType.POINTS_ITEM_VERIFIED, obj=locked,
+        actor=actor, subject=locked.applicant, event_type=PointsEvent.POINTS_ITEM_VERIFIED, obj=locked,
         old={"item": indicator.label_zh, **old},
         new={"item_key": key, "item": indicator.label_zh, "decision": item.status, "value": counted},
         reason=reason, ip=ip,
@@ -402,7 +405,7 @@ def points_review_complete(*, actor: User, case: Case, ip: str | None = None) ->
         }
         objection.save(update_fields=["resolved_at", "outcome"])
     audit_record(
-        actor=actor, subject=locked.applicant, event_type=AuditEventType.POINTS_SCORED, obj=locked,
+        actor=actor, subject=locked.applicant, event_type=PointsEvent.POINTS_SCORED, obj=locked,
         old={"total": None if old_total is None else str(old_total)},
         new={"total": str(result.total), "eligible": result.eligible, "rule_set": application.rule_set.version},
         ip=ip,
@@ -470,7 +473,7 @@ def points_objection_file(
         item.status, item.contested, item.decided_by, item.decided_at = ItemStatus.PENDING, True, None, None
         item.save(update_fields=["status", "contested", "decided_by", "decided_at"])
     audit_record(
-        actor=actor, subject=locked.applicant, event_type=AuditEventType.POINTS_OBJECTION_FILED, obj=locked,
+        actor=actor, subject=locked.applicant, event_type=PointsEvent.POINTS_OBJECTION_FILED, obj=locked,
         new={"items": [rule_set_scoring_of(application.rule_set_id).indicator(key).label_zh for key in keys]},
         reason=reason, ip=ip,
     )  # fmt: skip
@@ -555,7 +558,7 @@ def points_ranking_publish(*, actor: User | None, round: PointsRound, ip: str | 
         locked.objection_ends_on = today + datetime.timedelta(days=locked.objection_days)
     locked.save(update_fields=["ranking_published_on", "objection_ends_on", "final_published_on"])
     audit_record(
-        actor=actor, subject=None, event_type=AuditEventType.POINTS_RANKING_PUBLISHED, obj=ranking,
+        actor=actor, subject=None, event_type=PointsEvent.POINTS_RANKING_PUBLISHED, obj=ranking,
         new={"round": locked.pk, "edition": edition, "final": final, "entries": len(ranked),
              "cutoff": None if cutoff is None else str(cutoff)}, ip=ip,
     )  # fmt: skip
@@ -588,3 +591,51 @@ def _ranking_notify(
     ]  # fmt: skip
     if due:
         reminders_issue(due)
+
+
+# --- the case type's hooks (points.casetype names them) -------------------------------------------------
+
+
+def points_applicant_check(applicant: Resident) -> None:
+    """Points are for holders of a valid residence permit (居住证积分): checked at start and on submission."""
+    permit_require_valid(applicant, service=_("积分申请"))
+
+
+def points_round_check_open(round: PointsRound, today: datetime.date, *, field: str | None = None) -> None:
+    """Applications are started and submitted only within the round's window: checked at both."""
+    if not round.is_open_on(today):
+        raise DomainError(
+            "points_round_closed",
+            _("本期积分申报时间为 %(opens)s 至 %(closes)s，现在不在申报时间内。请留意“积分”页面公布的下一期申报时间。")
+            % {"opens": round.opens_on.isoformat(), "closes": round.closes_on.isoformat()},
+            field=field,
+            conflict=True,
+        )
+
+
+def points_case_check_submit(case: Case) -> None:
+    """On submission: the round still open, and the applicant still holding a valid permit."""
+    detail = PointsApplication.objects.select_related("round").filter(case=case).first()
+    if detail is None:  # opened through the generic /api/v1/cases/, without a round
+        raise DomainError("points_round_missing", _("这件申请没有申报期，请在“积分”页面重新申请。"), field="round")
+    points_round_check_open(detail.round, timezone.localdate())
+    points_applicant_check(case.applicant)
+
+
+def points_case_on_transition(*, case: Case, source: str, target: str, actor: User | None) -> None:
+    """Submission counts the computed items; approval only through the review; an objection reopens it."""
+    detail = PointsApplication.objects.filter(case=case).first()
+    if detail is None:
+        return
+    if target == CaseStatus.SUBMITTED:
+        points_items_compute(application=detail, on=timezone.localdate())
+    elif target == CaseStatus.APPROVED and (
+        detail.scored_at is None or detail.items.filter(status=ItemStatus.PENDING).exists()
+    ):
+        raise DomainError("points_review_items", _("请逐项核定积分项目后，点击“完成核定”。"), conflict=True)
+    elif (
+        target == CaseStatus.RESUBMITTED
+        and source in (CaseStatus.APPROVED, CaseStatus.REFUSED)
+        and not detail.objections.filter(resolved_at__isnull=True).exists()
+    ):
+        raise DomainError("points_objection_required", _("核定结果只能通过提出异议重新审核。"), conflict=True)

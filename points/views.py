@@ -27,15 +27,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.network import client_ip
+from cases.choices import CaseStatus
+from cases.models import Case
+from cases.permissions import acts_for_applicant
+from cases.views import case_draft_opened
+from kernel.errors import DomainError, form_add_domain_error
 from residents import selectors as residents_selectors
-from residents.choices import CaseStatus
-from residents.models import Case, Resident
-from residents.permissions import acts_for_applicant
-from residents.views import case_draft_opened
-from yuean.errors import DomainError, form_add_domain_error
+from residents.models import Resident
 
 from . import scoring, services
-from .casetype import points_applicant_check
 from .choices import ItemStatus
 from .facts import facts_known
 from .forms import CalculatorForm, ObjectionForm, fact_as_input, plain_number
@@ -238,7 +238,7 @@ def _apply_offer(request: HttpRequest, resident: Resident | None, open_round: Po
     if active is not None:
         return ApplyOffer("active", open_round, case=active)
     try:
-        points_applicant_check(resident)
+        services.points_applicant_check(resident)
     except DomainError as error:
         return ApplyOffer("blocked", open_round, message=str(error.message))
     return ApplyOffer("offer", open_round)
@@ -412,7 +412,7 @@ def points_application_edit(request: HttpRequest, reference: str) -> HttpRespons
     case = _own_points_case(request, reference)
     if case.status not in (CaseStatus.DRAFT, CaseStatus.NEEDS_DOCUMENTS):
         messages.error(request, _("申请已提交，不能再修改申报内容。如对核定结果有异议，请在公示期内提出。"))
-        return redirect("residents:case_detail", case.reference)
+        return redirect("cases:case_detail", case.reference)
     application = case.points_application  # type: ignore[attr-defined]
     table = rule_set_scoring_of(application.rule_set_id)
     if request.method == "POST":
@@ -426,7 +426,7 @@ def points_application_edit(request: HttpRequest, reference: str) -> HttpRespons
                 form_add_domain_error(form, error)
             else:
                 messages.success(request, _("申报内容已保存。请按新的申报内容检查需要上传的证明材料。"))
-                return redirect("residents:case_detail", case.reference)
+                return redirect("cases:case_detail", case.reference)
     else:
         form = CalculatorForm(initial=_declared_initial(application, table), rule_set=table, declared_only=True)
     computed = [
@@ -484,7 +484,7 @@ def points_objection(request: HttpRequest, reference: str) -> HttpResponse:
             form_add_domain_error(form, error)
         else:
             messages.success(request, _("异议已提交，有异议的项目将重新核定，结果会通过站内消息和短信告诉您。"))
-            return redirect("residents:case_detail", case.reference)
+            return redirect("cases:case_detail", case.reference)
     context = {
         "case": case,
         "application": application,

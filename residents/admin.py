@@ -20,15 +20,15 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.network import client_ip
-from accounts.permissions import is_administrator
-from yuean.errors import DomainError, form_add_domain_error
-from yuean.paginators import EstimatedCountPaginator
+from kernel.errors import DomainError, form_add_domain_error
+from kernel.paginators import EstimatedCountPaginator
 
 from . import selectors, services
 from .admin_search import PersonSearchMixin
+from .audit import audit_event_types
 from .choices import RegionKind
 from .forms import ResidenceEndForm, ResidenceRegistrationForm
-from .models import AuditEvent, Caseworker, Jurisdiction, PermitType, Region, ResidenceRegistration, Resident
+from .models import AuditEvent, Caseworker, Jurisdiction, Region, ResidenceRegistration, Resident
 
 
 class ArchivedFilter(admin.SimpleListFilter):
@@ -318,10 +318,23 @@ class ResidentAdmin(PersonSearchMixin, admin.ModelAdmin):
         return self.change_view(page_request, str(pk), extra_context=bound)
 
 
+class AuditEventTypeFilter(admin.SimpleListFilter):
+    """The event types every app registered (residents.audit), by their labels."""
+
+    title = _("事件")
+    parameter_name = "event_type"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return audit_event_types()
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        return queryset.filter(event_type=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "event_type", "actor", "subject", "reason", "ip_address"]
-    list_filter = ["event_type"]
+    list_display = ["created_at", "event", "actor", "subject", "reason", "ip_address"]
+    list_filter = [AuditEventTypeFilter]
     list_select_related = ["actor", "subject"]
     paginator = EstimatedCountPaginator
     show_facets = admin.ShowFacets.NEVER  # per-option counts are COUNT queries over a large table
@@ -331,6 +344,10 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
         return AuditEvent.objects.visible_to(request.user)
+
+    @admin.display(description=_("事件"), ordering="event_type")
+    def event(self, event: AuditEvent) -> str:
+        return event.event_type_label
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -406,9 +423,6 @@ class CaseworkerAdmin(admin.ModelAdmin):
         pass
 
 
-from . import admin_cases  # noqa: E402, F401 — the case console registers itself
-
-
 @admin.register(ResidenceRegistration)
 class ResidenceRegistrationAdmin(admin.ModelAdmin):
     """Registrations of the caseworker's streets, read-only: registering goes through the service (the
@@ -440,30 +454,3 @@ class ResidenceRegistrationAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(PermitType)
-class PermitTypeAdmin(admin.ModelAdmin):
-    """Administrators keep the permit types and their document checklists (shown to applicants as is)."""
-
-    list_display = ["name_zh", "basis", "exempt_from_residence_rule", "is_active", "sort_order"]
-    list_editable = ["is_active", "sort_order"]
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_administrator(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: PermitType | None = None) -> bool:
-        return is_administrator(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj: PermitType | None = None) -> bool:
-        return is_administrator(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return is_administrator(request.user)
-
-    def has_delete_permission(self, request: HttpRequest, obj: PermitType | None = None) -> bool:
-        return False  # retire a type with "受理中" off; permits already issued keep pointing at it
-
-    def get_readonly_fields(self, request: HttpRequest, obj: PermitType | None = None) -> list[str]:
-        return ["key"] if obj else []
-
-
-from . import admin_permits  # noqa: E402, F401 — the permit console registers itself

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 
 from accounts.phones import phone_normalize
-from yuean.errors import DomainError
+from kernel.errors import DomainError
 
 from .pii import id_number_hash, id_number_validate
 

@@ -74,7 +74,7 @@ SERVICES: tuple[PublicService, ...] = (
         audience=_("居住登记满半年，且有稳定就业、稳定住所或连续就读之一的人员"),
         needs=_("身份证、照片、住所证明、就业或就读证明"),
         legal_basis=_("居住证暂行条例 第二条、第九条"),
-        url_name="residents:permit",
+        url_name="permits:permit",
         open_to=_is_adult_with_profile,
     ),
     PublicService(
@@ -83,7 +83,7 @@ SERVICES: tuple[PublicService, ...] = (
         audience=_("持有居住证的人员，每满一年签注一次"),
         needs=_("居住证"),
         legal_basis=_("居住证暂行条例 第十条"),
-        url_name="residents:permit",
+        url_name="permits:permit",
         open_to=_has_profile,
     ),
     PublicService(

@@ -18,11 +18,12 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
-from residents import services
-from residents.casetypes import CaseType, DocumentRequirement, case_type_register, case_type_unregister
-from residents.choices import CaseStatus
-from residents.models import Case, Region, Resident
-from yuean.errors import DomainError
+from cases import services
+from cases.casetypes import CaseType, DocumentRequirement, case_type_register, case_type_unregister
+from cases.choices import CaseStatus
+from cases.models import Case
+from kernel.errors import DomainError
+from residents.models import Region, Resident
 
 from .factories import caseworker_for
 

@@ -13,10 +13,16 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from accounts.models import User
-from residents import selectors, services
-from residents.casetypes import case_type_get
-from residents.choices import CaseStatus, DeliveryMethod
-from residents.models import Case, Permit, PermitApplication, PermitType, Region, ResidenceRegistration, Resident
+from cases import services as cases_services
+from cases.casetypes import case_type_get
+from cases.choices import CaseStatus
+from cases.models import Case
+from permits import selectors
+from permits import services as permits_services
+from permits.choices import DeliveryMethod
+from permits.models import Permit, PermitApplication, PermitType
+from residents import services
+from residents.models import Region, ResidenceRegistration, Resident
 
 from .casework import pdf
 
@@ -56,7 +62,7 @@ def registered_long_enough(resident: Resident) -> ResidenceRegistration:
 def start_application(
     resident: Resident, *, type_key: str = "employment", actor: User | None = None, **delivery: str
 ) -> Case:
-    return services.permit_application_start(
+    return permits_services.permit_application_start(
         actor=actor or resident.user, applicant=resident, permit_type=permit_type(type_key), **(delivery or EXPRESS)
     )
 
@@ -67,13 +73,15 @@ def upload_permit_documents(case: Case, *, actor: User | None = None) -> None:
     declared = case_type_get(case.case_type)
     for document in declared.documents_for(case):
         if document.required:
-            services.case_document_upload(actor=actor, case=case, kind=document.key, upload=pdf(f"{document.key}.pdf"))
+            cases_services.case_document_upload(
+                actor=actor, case=case, kind=document.key, upload=pdf(f"{document.key}.pdf")
+            )
 
 
 def submitted_application(resident: Resident, *, type_key: str = "employment", **delivery: str) -> Case:
     case = start_application(resident, type_key=type_key, **delivery)
     upload_permit_documents(case)
-    return services.case_submit(actor=resident.user, case=case)
+    return cases_services.case_submit(actor=resident.user, case=case)
 
 
 def permit_row(

@@ -62,7 +62,7 @@ if not DEBUG and len(PII_HASH_KEY) < 32:
     raise environ.ImproperlyConfigured("YUEAN_PII_HASH_KEY must be at least 32 characters.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kernel.admin_site.ConsoleAdminConfig",  # django.contrib.admin, with moved models keeping their address
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "accounts",
     "residents",
     "notifications",
+    "cases",
+    "permits",
     "housing",
     "points",
     "education",
@@ -276,15 +278,15 @@ DOCUMENT_MAX_BYTES = env.int("YUEAN_DOCUMENT_MAX_BYTES", default=10 * 1024 * 102
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "yuean.authentication.SessionTokenAuthentication",
+        "kernel.authentication.SessionTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "yuean.api.IdCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "kernel.api.IdCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "EXCEPTION_HANDLER": "yuean.api.api_exception_handler",
+    "EXCEPTION_HANDLER": "kernel.api.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -305,7 +307,7 @@ SPECTACULAR_SETTINGS = {
     # Several models have a "status": the case's keeps its own name, the others are named after their model.
     # Pinned so that a second app's choices of the same field name never rename an existing enum.
     "ENUM_NAME_OVERRIDES": {
-        "CaseStatusEnum": "residents.choices.CaseStatus",
+        "CaseStatusEnum": "cases.choices.CaseStatus",
         "SourceEnum": "housing.choices.TenancySource",
         "IndicatorSourceEnum": "points.choices.IndicatorSource",
     },

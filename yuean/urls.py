@@ -4,12 +4,15 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from accounts.api.views import MeView
 from accounts.views import language_switch
+from cases.api.views import CaseViewSet
 from education.api.views import EnrolmentApplicationViewSet, EnrolmentRoundViewSet, SchoolViewSet
 from housing.api.views import PropertyViewSet, TenancyViewSet
 from housing.api_affordable import HousingApplicationViewSet, HousingProjectViewSet
+from kernel import schema  # noqa: F401 — registers the session-token scheme with drf-spectacular
 from notifications.api.views import NotificationViewSet
+from permits.api.views import PermitApplicationViewSet, PermitViewSet
+from permits.views import permit_verify
 from points.api.views import (
     CalculateViewSet,
     PointsApplicationViewSet,
@@ -17,12 +20,9 @@ from points.api.views import (
     RankingViewSet,
     RuleSetViewSet,
 )
-from residents.api.permit_views import PermitApplicationViewSet, PermitViewSet
-from residents.api.views import CaseViewSet, RegionViewSet, ResidenceRegistrationViewSet, ResidentViewSet
-from residents.permit_views import permit_verify
+from residents.api.views import MeView, RegionViewSet, ResidenceRegistrationViewSet, ResidentViewSet
 from residents.views import home
 
-from . import schema  # noqa: F401 — registers the session-token scheme with drf-spectacular
 from .api import router
 
 router.register("residents", ResidentViewSet, basename="resident")
@@ -55,6 +55,8 @@ urlpatterns = [
     path("", home, name="home"),
     path("me/inbox/", include("notifications.urls")),
     path("me/", include("residents.urls")),
+    path("me/", include("cases.urls")),
+    path("me/", include("permits.urls")),
     path("housing/", include("housing.urls")),
     path("points/", include("points.urls")),
     path("education/", include("education.urls")),

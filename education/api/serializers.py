@@ -10,10 +10,10 @@ from django.utils import timezone, translation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from residents.api.serializers import CaseDocumentSerializer, DocumentChecklistItemSerializer
-from residents.choices import CaseStatus
+from cases.api.serializers import CaseDocumentSerializer, DocumentChecklistItemSerializer
+from cases.choices import CaseStatus
+from cases.selectors import case_document_checklist
 from residents.models import Region
-from residents.selectors import case_document_checklist
 
 from ..choices import ResultStatus, RoundStatus
 from ..forms import DECLINE_REASON_MAX

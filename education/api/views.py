@@ -27,11 +27,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.network import client_ip
+from cases.choices import CaseStatus
+from kernel.api import IdCursorPagination
+from kernel.errors import DomainError
 from residents import selectors as residents_selectors
-from residents.choices import CaseStatus
 from residents.models import Resident
-from yuean.api import IdCursorPagination
-from yuean.errors import DomainError
 
 from .. import selectors, services
 from ..choices import ResultStatus, RoundStatus, SchoolLevel

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import residents.models
+import kernel.storage
 from django.conf import settings
 from django.db import migrations, models
 
@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             name='ImportJob',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(blank=True, max_length=200, storage=residents.models.documents_storage, upload_to='housing-imports/%Y/%m/', verbose_name='上传的文件')),
+                ('file', models.FileField(blank=True, max_length=200, storage=kernel.storage.documents_storage, upload_to='housing-imports/%Y/%m/', verbose_name='上传的文件')),
                 ('original_name', models.CharField(max_length=200, verbose_name='原文件名')),
                 ('status', models.CharField(choices=[('queued', '等待处理'), ('running', '正在申报'), ('done', '已完成'), ('failed', '出错中断')], default='queued', max_length=16, verbose_name='状态')),
                 ('language', models.CharField(default='zh-hans', max_length=16, verbose_name='结果的语言')),

@@ -12,8 +12,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from residents.api.serializers import CaseChecklistField, CaseDocumentSerializer
-from residents.models import Case
+from cases.api.serializers import CaseChecklistField, CaseDocumentSerializer
+from cases.models import Case
 
 from ..choices import IndicatorCategory, ItemDecision, ItemStatus
 from ..models import Indicator, PointsRanking, PointsRankingEntry, PointsRound, RuleSet

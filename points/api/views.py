@@ -26,10 +26,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.network import client_ip
+from cases.choices import CaseStatus
+from cases.models import Case
+from kernel.errors import DomainError
 from residents import selectors as residents_selectors
-from residents.choices import CaseStatus
-from residents.models import Case, Resident
-from yuean.errors import DomainError
+from residents.models import Resident
 
 from .. import scoring, selectors, services
 from ..choices import ItemStatus, RuleSetStatus

@@ -1,31 +1,22 @@
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from accounts.models import User
 from accounts.network import client_ip
-from yuean.errors import DomainError
+from kernel.errors import DomainError
 
 from .. import selectors, services
-from ..models import Case, ResidenceRegistration, Resident
+from ..models import ResidenceRegistration, Resident
 from .serializers import (
-    AssignInputSerializer,
-    CaseDetailOutputSerializer,
-    CaseDocumentSerializer,
-    CaseOpenInputSerializer,
-    CaseOutputSerializer,
     ChildCreateInputSerializer,
-    DocumentUploadInputSerializer,
     IdNumberRevealOutputSerializer,
-    ReasonInputSerializer,
     RegionSerializer,
-    RequestDocumentsInputSerializer,
     ResidenceEndInputSerializer,
     ResidenceRegistrationInputSerializer,
     ResidenceRegistrationOutputSerializer,
@@ -115,117 +106,6 @@ class RegionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
 
 
-class CaseViewSet(viewsets.GenericViewSet):
-    """Applications the caller may see: their own and their children's; a caseworker's streets'.
-
-    Applicants open, upload, submit, resubmit and withdraw; caseworkers assign, ask for documents (once),
-    approve and refuse. Every action is the same service the pages and the console call.
-    """
-
-    serializer_class = CaseOutputSerializer
-    lookup_value_regex = r"\d+"
-
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.case_list(user=self.request.user)
-
-    def get_object(self) -> Case:
-        try:
-            return selectors.case_get_by_id(user=self.request.user, pk=int(self.kwargs["pk"]))
-        except (Case.DoesNotExist, ValueError) as exc:
-            raise Http404 from exc
-
-    def list(self, request: Request) -> Response:
-        cases = self.get_queryset()
-        if status_filter := request.query_params.get("status"):
-            cases = cases.filter(status=status_filter)
-        page = self.paginate_queryset(cases)
-        return self.get_paginated_response(CaseOutputSerializer(page, many=True).data)
-
-    @extend_schema(responses=CaseDetailOutputSerializer)
-    def retrieve(self, request: Request, pk: str) -> Response:
-        case = self.get_object()
-        return Response(CaseDetailOutputSerializer(case).data)
-
-    @extend_schema(request=CaseOpenInputSerializer, responses={201: CaseOutputSerializer})
-    def create(self, request: Request) -> Response:
-        data = CaseOpenInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            applicant = selectors.resident_get(user=request.user, pk=data.validated_data["applicant"])
-        except Resident.DoesNotExist as exc:
-            raise DomainError("applicant_not_found", _("找不到这位申请人。"), field="applicant") from exc
-        case = services.case_start(
-            actor=request.user, case_type=data.validated_data["case_type"], applicant=applicant, ip=client_ip(request)
-        )
-        return Response(CaseOutputSerializer(case).data, status=status.HTTP_201_CREATED)
-
-    def _act(self, request: Request, service, **kwargs) -> Response:  # type: ignore[no-untyped-def]
-        case = service(actor=request.user, case=self.get_object(), ip=client_ip(request), **kwargs)
-        return Response(CaseOutputSerializer(case).data)
-
-    @extend_schema(request=None, responses=CaseOutputSerializer)
-    @action(detail=True, methods=["post"])
-    def submit(self, request: Request, pk: str) -> Response:
-        return self._act(request, services.case_submit)
-
-    @extend_schema(request=None, responses=CaseOutputSerializer)
-    @action(detail=True, methods=["post"])
-    def resubmit(self, request: Request, pk: str) -> Response:
-        return self._act(request, services.case_resubmit)
-
-    @extend_schema(request=ReasonInputSerializer, responses=CaseOutputSerializer)
-    @action(detail=True, methods=["post"])
-    def withdraw(self, request: Request, pk: str) -> Response:
-        data = ReasonInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._act(request, services.case_withdraw, reason=data.validated_data.get("reason", ""))
-
-    @extend_schema(request=None, responses=CaseOutputSerializer)
-    @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk: str) -> Response:
-        return self._act(request, services.case_approve)
-
-    @extend_schema(request=ReasonInputSerializer, responses=CaseOutputSerializer)
-    @action(detail=True, methods=["post"])
-    def refuse(self, request: Request, pk: str) -> Response:
-        data = ReasonInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._act(request, services.case_refuse, reason=data.validated_data.get("reason", ""))
-
-    @extend_schema(request=RequestDocumentsInputSerializer, responses=CaseOutputSerializer)
-    @action(detail=True, methods=["post"], url_path="request-documents")
-    def request_documents(self, request: Request, pk: str) -> Response:
-        data = RequestDocumentsInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._act(
-            request, services.case_request_documents, missing=data.validated_data["missing"],
-            note=data.validated_data.get("note", ""),
-        )  # fmt: skip
-
-    @extend_schema(request=AssignInputSerializer, responses=CaseOutputSerializer)
-    @action(detail=True, methods=["post"])
-    def assign(self, request: Request, pk: str) -> Response:
-        data = AssignInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        assignee = None
-        if (assignee_id := data.validated_data["assignee"]) is not None:
-            assignee = User.objects.filter(pk=assignee_id, is_active=True).first()
-            if assignee is None:
-                raise DomainError("assignee_not_found", _("找不到这位工作人员。"), field="assignee")
-        return self._act(request, services.case_assign, assignee=assignee)
-
-    @extend_schema(request=DocumentUploadInputSerializer, responses={201: CaseDocumentSerializer})
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
-    def documents(self, request: Request, pk: str) -> Response:
-        data = DocumentUploadInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        document = services.case_document_upload(
-            actor=request.user, case=self.get_object(), kind=data.validated_data["kind"],
-            upload=data.validated_data["file"], ip=client_ip(request),
-        )  # fmt: skip
-        return Response(CaseDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
-
-
 class ResidenceRegistrationViewSet(viewsets.GenericViewSet):
     """Residence registrations (居住登记) the caller may see. Registering again is a change of address."""
 
@@ -276,3 +156,36 @@ class ResidenceRegistrationViewSet(viewsets.GenericViewSet):
             reason=data.validated_data.get("reason", ""), ip=client_ip(request),
         )  # fmt: skip
         return Response(ResidenceRegistrationOutputSerializer(registration).data)
+
+
+class MeView(APIView):
+    """The signed-in user, their roles, their resident profile (if any) and what it still lacks."""
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Me",
+            {
+                "id": serializers.IntegerField(),
+                "username": serializers.CharField(),
+                "email": serializers.EmailField(),
+                "phone": serializers.CharField(allow_null=True),
+                "roles": serializers.ListField(child=serializers.CharField()),
+                "resident": ResidentOutputSerializer(allow_null=True),
+                "profile_missing": serializers.ListField(child=serializers.CharField()),
+            },
+        )
+    )
+    def get(self, request: Request) -> Response:
+        user = request.user
+        resident = selectors.resident_of_user(user=user)
+        return Response(
+            {
+                "id": user.pk,
+                "username": user.username,
+                "email": user.email,
+                "phone": user.phone,
+                "roles": sorted(user.groups.values_list("name", flat=True)),
+                "resident": ResidentOutputSerializer(resident).data if resident else None,
+                "profile_missing": selectors.resident_profile_missing(resident),
+            }
+        )

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import residents.models
+import kernel.storage
 from django.conf import settings
 from django.db import migrations, models
 
@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(max_length=40, verbose_name='材料类型')),
-                ('file', models.FileField(max_length=200, storage=residents.models.documents_storage, upload_to='documents/%Y/%m/', verbose_name='文件')),
+                ('file', models.FileField(max_length=200, storage=kernel.storage.documents_storage, upload_to='documents/%Y/%m/', verbose_name='文件')),
                 ('original_name', models.CharField(max_length=200, verbose_name='原文件名')),
                 ('mime_type', models.CharField(max_length=40, verbose_name='文件类型')),
                 ('size', models.PositiveIntegerField(verbose_name='大小（字节）')),

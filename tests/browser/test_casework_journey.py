@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from residents.choices import CaseStatus
-from residents.models import Case
+from cases.choices import CaseStatus
+from cases.models import Case
 from tests.casework import PDF, submitted_case
 from tests.factories import PASSWORD
 

@@ -21,10 +21,10 @@ from pathlib import Path
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from cases.choices import CaseStatus
+from cases.models import Case
 from education.choices import ResultStatus, RoundStatus
 from education.models import EnrolmentResult, EnrolmentRound
-from residents.choices import CaseStatus
-from residents.models import Case
 from tests.casework import PDF
 from tests.education.factories import enrolment_round, family, school
 from tests.factories import PASSWORD, years_ago

@@ -10,8 +10,9 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from residents.choices import CaseStatus
-from residents.models import Case, Permit
+from cases.choices import CaseStatus
+from cases.models import Case
+from permits.models import Permit
 from tests.casework import PDF
 from tests.factories import PASSWORD
 

@@ -9,9 +9,9 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from cases.choices import CaseStatus
+from cases.models import Case
 from points.models import PointsApplication
-from residents.choices import CaseStatus
-from residents.models import Case
 from tests.casework import PDF
 from tests.factories import PASSWORD
 from tests.points import scenes

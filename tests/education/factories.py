@@ -16,12 +16,13 @@ import time_machine
 from django.utils import timezone
 
 from accounts.models import User
+from cases import services as cases_services
+from cases.casetypes import case_type_get
+from cases.models import Case
 from education import services
 from education.choices import RoundStatus
 from education.models import EnrolmentApplication, EnrolmentRound, RoundSchool, School
-from residents import services as residents_services
-from residents.casetypes import case_type_get
-from residents.models import Case, Region, ResidenceRegistration, Resident
+from residents.models import Region, ResidenceRegistration, Resident
 
 from ..casework import pdf
 from ..factories import ResidentFactory, UserFactory, guardian_link, street
@@ -129,7 +130,7 @@ def application_of(case: Case) -> EnrolmentApplication:
 
 def upload_documents(case: Case, actor: User) -> None:
     for document in case_type_get(case.case_type).documents_for(case):
-        residents_services.case_document_upload(
+        cases_services.case_document_upload(
             actor=actor, case=case, kind=document.key, upload=pdf(f"{document.key}.pdf")
         )
 
@@ -140,7 +141,7 @@ def submitted(guardian: Resident, child: Resident, of: EnrolmentRound, *, school
     upload_documents(case, guardian.user)
     if schools:
         services.enrolment_preferences_set(actor=guardian.user, application=case, schools=list(schools))
-    return residents_services.case_submit(actor=guardian.user, case=case)
+    return cases_services.case_submit(actor=guardian.user, case=case)
 
 
 def approved(
@@ -152,7 +153,7 @@ def approved(
     schools: list[School] = (),  # type: ignore[assignment]
 ) -> EnrolmentApplication:
     """An application whose documents a caseworker (``checker``) approved."""
-    case = residents_services.case_approve(actor=checker, case=submitted(guardian, child, of, schools=schools))
+    case = cases_services.case_approve(actor=checker, case=submitted(guardian, child, of, schools=schools))
     return application_of(case)
 
 

@@ -13,11 +13,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from cases.choices import CaseStatus
+from cases.models import Case
 from education import services
 from education.choices import AllocationRunKind, RoundStatus
 from education.models import AllocationRun, EnrolmentRound
-from residents.choices import CaseStatus
-from residents.models import Case
 
 from .factories import (
     ALLOCATION_DAY,

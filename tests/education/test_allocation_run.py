@@ -12,14 +12,15 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cases import services as cases_services
+from cases.choices import CaseStatus
+from cases.models import Case
 from education import services
-from education.choices import AllocationRunKind, ResultStatus, RoundStatus
+from education.choices import AllocationRunKind, EnrolmentEvent, ResultStatus, RoundStatus
 from education.models import AllocationCutoff, AllocationRun, EnrolmentApplication, EnrolmentResult, EnrolmentRound
 from notifications.models import Delivery, Notification
 from notifications.services import notification_render
-from residents import services as residents_services
-from residents.choices import AuditEventType, CaseStatus
-from residents.models import AuditEvent, Case
+from residents.models import AuditEvent
 
 from ..casework import refused
 from ..factories import UserFactory
@@ -74,7 +75,7 @@ def run(enrolment_round: EnrolmentRound, actor) -> AllocationRun:  # type: ignor
 
 
 def test_the_preview_records_seat_use_and_cut_offs_and_changes_nothing_else(open_round, families, administrator):
-    audit_before = AuditEvent.objects.exclude(event_type=AuditEventType.ENROLMENT_ALLOCATION_RUN).count()
+    audit_before = AuditEvent.objects.exclude(event_type=EnrolmentEvent.ENROLMENT_ALLOCATION_RUN).count()
     messages_before = Notification.objects.count()
 
     preview = services.enrolment_allocation_preview(actor=administrator, enrolment_round=open_round)
@@ -94,8 +95,8 @@ def test_the_preview_records_seat_use_and_cut_offs_and_changes_nothing_else(open
     assert EnrolmentRound.objects.get(pk=open_round.pk).status == RoundStatus.OPEN
     assert EnrolmentRound.objects.get(pk=open_round.pk).seed == ""
     assert Notification.objects.count() == messages_before
-    assert AuditEvent.objects.exclude(event_type=AuditEventType.ENROLMENT_ALLOCATION_RUN).count() == audit_before
-    assert AuditEvent.objects.filter(event_type=AuditEventType.ENROLMENT_ALLOCATION_RUN, subject=None).count() == 1
+    assert AuditEvent.objects.exclude(event_type=EnrolmentEvent.ENROLMENT_ALLOCATION_RUN).count() == audit_before
+    assert AuditEvent.objects.filter(event_type=EnrolmentEvent.ENROLMENT_ALLOCATION_RUN, subject=None).count() == 1
 
 
 def test_the_preview_counts_what_is_still_waiting_for_a_decision(open_round, families, wang, administrator):
@@ -219,7 +220,7 @@ def test_each_result_is_on_the_childs_audit_trail(open_round, families, administ
     run(open_round, administrator)
 
     sun = families["孙丽"]
-    event = AuditEvent.objects.get(event_type=AuditEventType.ENROLMENT_ALLOCATION_RUN, subject=sun.child)
+    event = AuditEvent.objects.get(event_type=EnrolmentEvent.ENROLMENT_ALLOCATION_RUN, subject=sun.child)
     assert event.new_values["status"] == ResultStatus.OFFERED
     assert event.new_values["choice"] == 2
     assert event.object_id == str(sun.pk)
@@ -247,7 +248,7 @@ def test_the_run_is_refused_while_applications_await_a_caseworker(open_round, fa
 def test_an_application_still_waiting_for_the_familys_documents_takes_no_part(
     open_round, families, wang, caseworker, administrator
 ):  # type: ignore[no-untyped-def]
-    waiting = residents_services.case_request_documents(
+    waiting = cases_services.case_request_documents(
         actor=caseworker, case=submitted(*wang, open_round), missing=["address_proof"]
     )
 
@@ -261,7 +262,7 @@ def test_an_application_still_waiting_for_the_familys_documents_takes_no_part(
 def test_after_the_run_no_more_approvals_and_no_withdrawal_of_a_placed_child(
     open_round, families, wang, caseworker, administrator
 ):  # type: ignore[no-untyped-def]
-    late = residents_services.case_request_documents(
+    late = cases_services.case_request_documents(
         actor=caseworker, case=submitted(*wang, open_round), missing=["address_proof"]
     )
     run(open_round, administrator)
@@ -270,8 +271,8 @@ def test_after_the_run_no_more_approvals_and_no_withdrawal_of_a_placed_child(
         from .factories import upload_documents
 
         upload_documents(late, wang[0].user)
-        late = residents_services.case_resubmit(actor=wang[0].user, case=late)
-        assert refused(residents_services.case_approve, actor=caseworker, case=late).code == "round_allocated"
+        late = cases_services.case_resubmit(actor=wang[0].user, case=late)
+        assert refused(cases_services.case_approve, actor=caseworker, case=late).code == "round_allocated"
         placed = families["王芳"]
         error = refused(services.enrolment_application_withdraw, actor=placed.guardian.user, application=placed)
     assert error.code == "round_allocated"

@@ -15,11 +15,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from cases.choices import CaseStatus
+from cases.models import Case
 from education import services
 from education.choices import ResultStatus, RoundStatus
 from education.models import EnrolmentPreference, EnrolmentResult
-from residents.choices import CaseStatus
-from residents.models import Case
 
 from ..conftest import api_as
 from .factories import (

@@ -8,15 +8,17 @@ import datetime
 
 import pytest
 
+from cases import services as cases_services
+from cases.casetypes import case_type_get
+from cases.choices import CaseStatus
+from cases.models import Case
 from education import services
 from education.casetype import ENROLMENT_CASE_TYPE
-from education.choices import RoundStatus
+from education.choices import EnrolmentEvent, RoundStatus
 from education.models import EnrolmentApplication, EnrolmentPreference, EnrolmentRound, RoundSchool, School
 from notifications.models import Notification, NotificationTemplate
-from residents import services as residents_services
-from residents.casetypes import case_type_get
-from residents.choices import AuditEventType, CaseStatus
-from residents.models import AuditEvent, Case, Permit
+from permits.models import Permit
+from residents.models import AuditEvent
 
 from ..casework import refused
 from ..factories import street
@@ -78,7 +80,7 @@ def test_a_parent_with_a_valid_permit_starts_a_draft_whose_applicant_is_the_chil
         "birth_certificate", "guardian_residence_permit", "address_proof", "vaccination_certificate",
     ]  # fmt: skip
     assert AuditEvent.objects.filter(
-        event_type=AuditEventType.ENROLMENT_APPLICATION_CHANGED, subject=child, object_id=str(case.pk)
+        event_type=EnrolmentEvent.ENROLMENT_APPLICATION_CHANGED, subject=child, object_id=str(case.pk)
     ).exists()
 
 
@@ -224,7 +226,7 @@ def test_a_parent_ranks_schools_and_may_change_the_order_until_preferences_close
     with on(PREFERENCES_CLOSE):
         rank(guardian, case, chengnan_school, fushan_school, tashan_school)
     assert ranked(case) == ["城南小学", "府山小学", "塔山小学"]
-    changes = AuditEvent.objects.filter(event_type=AuditEventType.ENROLMENT_APPLICATION_CHANGED, subject=child)
+    changes = AuditEvent.objects.filter(event_type=EnrolmentEvent.ENROLMENT_APPLICATION_CHANGED, subject=child)
     assert changes.last().new_values == {"preferences": [chengnan_school.pk, fushan_school.pk, tashan_school.pk]}
 
     with on(PREFERENCES_CLOSE + DAY):
@@ -298,12 +300,12 @@ def test_submission_needs_the_four_documents_and_starts_the_document_check(open_
     guardian, child = wang
     case = start(guardian, child, open_round)
 
-    error = refused(residents_services.case_submit, actor=guardian.user, case=case)
+    error = refused(cases_services.case_submit, actor=guardian.user, case=case)
     assert error.code == "documents_missing"
     assert "预防接种证" in str(error.message) and "出生医学证明或户口簿" in str(error.message)
 
     upload_documents(case, guardian.user)
-    case = residents_services.case_submit(actor=guardian.user, case=case)
+    case = cases_services.case_submit(actor=guardian.user, case=case)
 
     assert case.status == CaseStatus.SUBMITTED
     assert case.street == street("塔山街道")
@@ -317,7 +319,7 @@ def test_a_draft_cannot_be_submitted_after_applications_close(open_round, wang):
     upload_documents(case, guardian.user)
 
     with on(APPLICATIONS_CLOSE + DAY):
-        error = refused(residents_services.case_submit, actor=guardian.user, case=case)
+        error = refused(cases_services.case_submit, actor=guardian.user, case=case)
 
     assert error.code == "applications_closed"
     assert Case.objects.get(pk=case.pk).status == CaseStatus.DRAFT
@@ -329,14 +331,14 @@ def test_a_permit_that_lapsed_after_the_draft_stops_the_submission(open_round, w
     upload_documents(case, guardian.user)
     Permit.objects.filter(holder=guardian).update(valid_until=datetime.date(2027, 5, 1))
 
-    assert refused(residents_services.case_submit, actor=guardian.user, case=case).code == "residence_permit_lapsed"
+    assert refused(cases_services.case_submit, actor=guardian.user, case=case).code == "residence_permit_lapsed"
 
 
 def test_the_caseworker_asks_once_for_what_is_missing_then_approves(open_round, wang, caseworker):
     guardian, child = wang
     case = submitted(guardian, child, open_round)
 
-    case = residents_services.case_request_documents(
+    case = cases_services.case_request_documents(
         actor=caseworker, case=case, missing=["vaccination_certificate"], note="接种证记录页看不清"
     )
     assert case.status == CaseStatus.NEEDS_DOCUMENTS
@@ -344,8 +346,8 @@ def test_the_caseworker_asks_once_for_what_is_missing_then_approves(open_round, 
     assert notice.context["missing"]["zh"] == "预防接种证"
 
     upload_documents(case, guardian.user)
-    case = residents_services.case_resubmit(actor=guardian.user, case=case)
-    case = residents_services.case_approve(actor=caseworker, case=case)
+    case = cases_services.case_resubmit(actor=guardian.user, case=case)
+    case = cases_services.case_approve(actor=caseworker, case=case)
 
     assert case.status == CaseStatus.APPROVED
     assert Notification.objects.filter(recipient=guardian.user, template="case.approved").exists()
@@ -353,7 +355,7 @@ def test_the_caseworker_asks_once_for_what_is_missing_then_approves(open_round, 
 
 def test_a_refusal_frees_the_child_to_apply_again_in_the_round(open_round, wang, caseworker):
     guardian, child = wang
-    case = residents_services.case_refuse(
+    case = cases_services.case_refuse(
         actor=caseworker, case=submitted(guardian, child, open_round), reason="居住地址证明与居住登记不一致"
     )
 
@@ -364,13 +366,13 @@ def test_a_refusal_frees_the_child_to_apply_again_in_the_round(open_round, wang,
 def test_a_caseworker_of_another_street_cannot_decide(open_round, wang, caseworker_elsewhere):
     case = submitted(*wang, open_round)
 
-    assert refused(residents_services.case_approve, actor=caseworker_elsewhere, case=case).code == "not_allowed"
+    assert refused(cases_services.case_approve, actor=caseworker_elsewhere, case=case).code == "not_allowed"
     assert Case.objects.get(pk=case.pk).status == CaseStatus.SUBMITTED
 
 
 def test_an_approved_application_may_still_be_withdrawn_before_the_allocation(open_round, wang, caseworker):
     guardian, child = wang
-    case = residents_services.case_approve(actor=caseworker, case=submitted(guardian, child, open_round))
+    case = cases_services.case_approve(actor=caseworker, case=submitted(guardian, child, open_round))
 
     case = services.enrolment_application_withdraw(actor=guardian.user, application=case, reason="搬回老家")
 
@@ -379,13 +381,13 @@ def test_an_approved_application_may_still_be_withdrawn_before_the_allocation(op
 
 
 def test_the_case_type_cannot_be_opened_bare_through_the_generic_cases_service(wang):
-    error = refused(residents_services.case_start, actor=wang[0].user, case_type=ENROLMENT_CASE_TYPE, applicant=wang[1])
+    error = refused(cases_services.case_start, actor=wang[0].user, case_type=ENROLMENT_CASE_TYPE, applicant=wang[1])
     assert error.code == "case_type_has_own_start"
 
 
 def test_a_case_opened_without_a_round_cannot_be_submitted(wang):
     guardian, child = wang
-    case = residents_services.case_open(actor=guardian.user, case_type=ENROLMENT_CASE_TYPE, applicant=child)
+    case = cases_services.case_open(actor=guardian.user, case_type=ENROLMENT_CASE_TYPE, applicant=child)
     upload_documents(case, guardian.user)
 
-    assert refused(residents_services.case_submit, actor=guardian.user, case=case).code == "round_missing"
+    assert refused(cases_services.case_submit, actor=guardian.user, case=case).code == "round_missing"

@@ -11,12 +11,13 @@ import threading
 import pytest
 from django.db import connection
 
+from cases.choices import CaseStatus
+from cases.models import CaseDocument
 from education import selectors, services
-from education.choices import ResultStatus, RoundStatus
+from education.choices import EnrolmentEvent, ResultStatus, RoundStatus
 from education.models import EnrolmentApplication, EnrolmentResult, EnrolmentRound, RoundSchool
 from notifications.models import Notification
-from residents.choices import AuditEventType, CaseStatus
-from residents.models import AuditEvent, CaseDocument
+from residents.models import AuditEvent
 
 from ..casework import refused
 from ..factories import UserFactory, guardian_link
@@ -84,7 +85,7 @@ def test_a_parent_confirms_the_offer_within_the_window(allocated):
 
     assert (confirmed.status, confirmed.responded_by) == (ResultStatus.CONFIRMED, wang.guardian.user)
     assert confirmed.responded_at is not None
-    assert AuditEvent.objects.filter(event_type=AuditEventType.ENROLMENT_OFFER_CONFIRMED, subject=wang.child).exists()
+    assert AuditEvent.objects.filter(event_type=EnrolmentEvent.ENROLMENT_OFFER_CONFIRMED, subject=wang.child).exists()
     receipt = Notification.objects.get(recipient=wang.guardian.user, template="education.offer_confirmed")
     assert receipt.context["school"] == {"zh": "塔山小学", "en": "Tashan Primary School"}
 
@@ -129,7 +130,7 @@ def test_declining_frees_the_seat_and_tells_the_family_about_the_further_round(a
 
     assert declined.status == ResultStatus.DECLINED
     assert services.seats_left(open_round)[declined.school_id] == 1
-    event = AuditEvent.objects.get(event_type=AuditEventType.ENROLMENT_OFFER_DECLINED, subject=sun.child)
+    event = AuditEvent.objects.get(event_type=EnrolmentEvent.ENROLMENT_OFFER_DECLINED, subject=sun.child)
     assert event.reason == "离家太远"
     assert Notification.objects.filter(recipient=sun.guardian.user, template="education.offer_declined").exists()
     with on(DURING_CONFIRMATION):
@@ -163,7 +164,7 @@ def test_two_parents_confirming_at_the_same_moment_confirm_once(allocated):
 
     assert sorted(outcomes) == ["offer_already_confirmed", "ok"]
     assert result(wang).status == ResultStatus.CONFIRMED
-    assert AuditEvent.objects.filter(event_type=AuditEventType.ENROLMENT_OFFER_CONFIRMED).count() == 1
+    assert AuditEvent.objects.filter(event_type=EnrolmentEvent.ENROLMENT_OFFER_CONFIRMED).count() == 1
     assert Notification.objects.filter(template="education.offer_confirmed").count() == 2  # both parents, once
 
 
@@ -185,7 +186,7 @@ def test_offers_unanswered_after_the_window_lapse_once(allocated):
     assert result(allocated["李军"]).status == ResultStatus.UNPLACED
     zhao = allocated["赵强"]
     assert Notification.objects.filter(recipient=zhao.guardian.user, template="education.offer_lapsed").count() == 1
-    lapse = AuditEvent.objects.get(event_type=AuditEventType.ENROLMENT_OFFER_LAPSED, subject=zhao.child)
+    lapse = AuditEvent.objects.get(event_type=EnrolmentEvent.ENROLMENT_OFFER_LAPSED, subject=zhao.child)
     assert lapse.new_values["status"] == ResultStatus.LAPSED
 
 
@@ -198,7 +199,7 @@ def test_publishing_makes_the_cut_offs_public(allocated, open_round, administrat
     assert published["塔山小学"].last_points == 80 and published["塔山小学"].last_tier == 0
     assert not published["府山小学"].is_full
     assert EnrolmentRound.objects.get(pk=open_round.pk).status == RoundStatus.PUBLISHED
-    assert AuditEvent.objects.filter(event_type=AuditEventType.ENROLMENT_RESULT_PUBLISHED).count() == 1
+    assert AuditEvent.objects.filter(event_type=EnrolmentEvent.ENROLMENT_RESULT_PUBLISHED).count() == 1
     again = refused(services.enrolment_results_publish, actor=administrator, enrolment_round=open_round)
     assert again.code == "round_status"
 

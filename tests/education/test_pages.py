@@ -15,12 +15,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from cases.choices import CaseStatus
+from cases.models import Case
 from education import reminders, services
 from education.choices import ResultStatus, RoundStatus
 from education.models import EnrolmentApplication, EnrolmentPreference, EnrolmentResult, EnrolmentRound
 from notifications.models import Notification
-from residents.choices import CaseStatus
-from residents.models import Case, Resident
+from residents.models import Resident
 
 from ..factories import ResidentFactory, guardian_link
 from .factories import (

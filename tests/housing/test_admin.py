@@ -20,9 +20,8 @@ from django.utils import timezone
 
 from housing import services
 from housing.admin import OfficialCalendarYearForm
-from housing.choices import PropertyStatus, TenancySource, TenancyStatus
+from housing.choices import HousingEvent, PropertyStatus, TenancySource, TenancyStatus
 from housing.models import OccupancyFlag, OfficialCalendarYear, Property, Tenancy
-from residents.choices import AuditEventType
 from residents.models import AuditEvent, Region
 from tests.casework import PDF
 from tests.factories import CommunityFactory, ResidentFactory, UserFactory, street
@@ -229,7 +228,7 @@ def test_verifying_from_the_page_calls_the_service_and_says_so(console, casework
     assert "已核验通过，房东可以申报租客了。" in flash(response)
     pending.refresh_from_db()
     assert (pending.status, pending.verified_by) == (PropertyStatus.VERIFIED, caseworker)
-    assert AuditEvent.objects.filter(event_type=AuditEventType.PROPERTY_VERIFIED, actor=caseworker).count() == 1
+    assert AuditEvent.objects.filter(event_type=HousingEvent.PROPERTY_VERIFIED, actor=caseworker).count() == 1
 
     again = act(console, pending, "verify")
     assert "这处房屋已核验。" in flash(again)
@@ -383,7 +382,7 @@ def test_marking_flags_handled_asks_for_the_result_then_records_it(console, case
     flag.refresh_from_db()
     assert flag.resolved_at is not None
     assert flag.resolution == "已上门核实，多住的人已搬离。"
-    event = AuditEvent.objects.get(event_type=AuditEventType.OCCUPANCY_FLAG_RESOLVED)
+    event = AuditEvent.objects.get(event_type=HousingEvent.OCCUPANCY_FLAG_RESOLVED)
     assert (event.actor, event.object_id) == (caseworker, str(flag.pk))
 
     again = console.post(f"{FLAGS}?resolved=all", {**chosen, "resolution": "再处理一次"}, follow=True)

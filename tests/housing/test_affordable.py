@@ -13,14 +13,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from cases import services
+from cases.casetypes import case_type_get
+from cases.choices import CaseEvent, CaseStatus
+from cases.models import Case
 from housing import affordable
 from housing.models import HousingApplication, HousingProject, UnitType
 from notifications.models import Notification
 from notifications.services import notification_render
-from residents import services
-from residents.casetypes import case_type_get
-from residents.choices import AuditEventType, CaseStatus
-from residents.models import AuditEvent, Case, Permit, Region, Resident
+from permits.models import Permit
+from residents.models import AuditEvent, Region, Resident
 
 from ..casework import pdf, refused
 from ..conftest import api_as
@@ -169,7 +171,7 @@ def test_a_permit_holder_starts_a_draft_for_the_unit_type_with_the_four_document
     assert [d.key for d in declared.documents_for(case)] == [
         "id_card", "residence_permit", "income_proof", "no_home_declaration",
     ]  # fmt: skip
-    assert AuditEvent.objects.filter(event_type=AuditEventType.CASE_OPENED, object_id=str(case.pk)).exists()
+    assert AuditEvent.objects.filter(event_type=CaseEvent.CASE_OPENED, object_id=str(case.pk)).exists()
 
 
 def test_one_application_at_a_time_even_for_another_unit_type(permit_holder, two_rooms, one_room):
@@ -308,7 +310,7 @@ def test_offering_out_of_turn_needs_a_reason_which_the_record_keeps(
         actor=caseworker, case=mine, unit="3 幢 502 室", skip_reason="李强电话三天未接通"
     )
 
-    event = AuditEvent.objects.filter(event_type=AuditEventType.CASE_TRANSITION, object_id=str(mine.pk)).last()
+    event = AuditEvent.objects.filter(event_type=CaseEvent.CASE_TRANSITION, object_id=str(mine.pk)).last()
     assert event.new_values["status"] == CaseStatus.ISSUED
     assert "3 幢 502 室" in event.reason and "李强电话三天未接通" in event.reason
 

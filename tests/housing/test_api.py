@@ -18,11 +18,10 @@ from django.test.utils import CaptureQueriesContext
 from accounts.choices import Role
 from accounts.models import User
 from housing import services
-from housing.choices import PropertyStatus, TenancyStatus
+from housing.choices import HousingEvent, PropertyStatus, TenancyStatus
 from housing.models import OccupancyFlag, Property, Tenancy
 from notifications.models import Notification
 from residents import selectors as resident_selectors
-from residents.choices import AuditEventType
 from residents.models import AuditEvent, Resident
 from residents.pii import id_number_decrypt
 
@@ -308,7 +307,7 @@ def test_a_landlord_registers_a_property_and_gets_its_qr_link_once_verified(land
     assert (body["community"], body["street"]) == (tashan_community.pk, tashan_community.parent_id)
     prop = Property.objects.get(pk=body["id"])
     assert (prop.owner, prop.ownership_proof_name) == (landlord, "产权证.pdf")
-    assert AuditEvent.objects.filter(event_type=AuditEventType.PROPERTY_REGISTERED, object_id=str(prop.pk)).exists()
+    assert AuditEvent.objects.filter(event_type=HousingEvent.PROPERTY_REGISTERED, object_id=str(prop.pk)).exists()
 
     api_as(caseworker).post(property_url(prop, "verify/"))
 

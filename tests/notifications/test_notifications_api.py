@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
+from cases import services
 from notifications.models import Notification
 from notifications.services import notify
-from residents import services
 
 from ..casework import submitted_case
 from ..conftest import api_as

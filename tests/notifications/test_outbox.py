@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from cases import services as cases_services
 from notifications import services
 from notifications.channels import BaseSmsBackend, MemorySmsBackend, SmsMessage
 from notifications.choices import Channel, DeliveryStatus
@@ -119,14 +120,12 @@ def test_nothing_is_written_when_the_callers_transaction_rolls_back(resident_use
 
 @pytest.mark.usefixtures("demo_case_type")
 def test_a_failed_case_transition_leaves_no_message(resident, resident_user, caseworker):
-    from residents import services as residents_services
-
     case = submitted_case(resident)
     before = Notification.objects.count()
 
-    failing = mock.patch.object(residents_services, "audit_record", side_effect=RuntimeError("disk full"))
+    failing = mock.patch.object(cases_services, "audit_record", side_effect=RuntimeError("disk full"))
     with failing, pytest.raises(RuntimeError):
-        residents_services.case_approve(actor=caseworker, case=case)
+        cases_services.case_approve(actor=caseworker, case=case)
 
     assert Notification.objects.count() == before
     case.refresh_from_db()

@@ -10,10 +10,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from cases.choices import CaseStatus
 from notifications.models import Delivery, Notification, Reminder
 from notifications.reminders import sweeps, sweeps_run
 from notifications.services import notification_render
-from residents.choices import CaseStatus
 
 from ..casework import case_row
 from ..factories import ResidentFactory, caseworker_for, street

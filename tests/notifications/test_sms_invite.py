@@ -10,12 +10,12 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
+from kernel.errors import DomainError
 from notifications.channels import BaseSmsBackend, SmsMessage
 from notifications.choices import Channel, DeliveryStatus
 from notifications.models import Delivery, Notification
 from notifications.selectors import notification_list, notification_unread_count
 from notifications.services import MAX_ATTEMPTS, deliveries_due, delivery_send, sms_invite
-from yuean.errors import DomainError
 
 from ..conftest import api_as
 from ..factories import UserFactory

@@ -14,14 +14,15 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from accounts.models import User
+from cases import services as cases_services
+from cases.casetypes import case_type_get
+from cases.models import Case
 from points import services
 from points.casetype import evidence_key
 from points.choices import ItemStatus
 from points.models import PointsApplication, PointsRanking, PointsRound, RuleSet
 from points.selectors import rule_set_current
-from residents import services as residents_services
-from residents.casetypes import case_type_get
-from residents.models import Case, Resident
+from residents.models import Resident
 from tests.casework import pdf
 from tests.permits import permit_row, register
 
@@ -73,7 +74,7 @@ def upload_evidence(case: Case, *, actor: User | None = None) -> None:
     actor = actor or case.applicant.user
     for document in case_type_get(case.case_type).documents_for(case):
         if document.required:
-            residents_services.case_document_upload(
+            cases_services.case_document_upload(
                 actor=actor, case=case, kind=document.key, upload=pdf(f"{document.key}.pdf")
             )
 
@@ -81,7 +82,7 @@ def upload_evidence(case: Case, *, actor: User | None = None) -> None:
 def submitted(resident: Resident, round: PointsRound, declared: dict[str, Any] | None = None) -> Case:
     case = start(resident, round, declared)
     upload_evidence(case)
-    return residents_services.case_submit(actor=resident.user, case=case)
+    return cases_services.case_submit(actor=resident.user, case=case)
 
 
 def accept_all(case: Case, caseworker: User, *, reason: str = "与社保缴纳记录一致") -> None:

@@ -15,12 +15,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cases.choices import CaseStatus
+from cases.models import Case
 from points.casetype import evidence_key
-from points.choices import ItemStatus, RuleSetStatus
+from points.choices import ItemStatus, PointsEvent, RuleSetStatus
 from points.models import PointsApplication, PointsItem, PointsRanking, PointsRound, RuleSet
 from points.services import points_objection_file, rule_set_succeed
-from residents.choices import AuditEventType, CaseStatus
-from residents.models import AuditEvent, Case, Resident
+from residents.models import AuditEvent, Resident
 from residents.pii import id_number_decrypt
 from tests.factories import ResidentFactory, UserFactory, caseworker_for, street
 
@@ -102,7 +103,7 @@ def item(case: Case, key: str) -> PointsItem:
 
 
 def decisions_recorded(case: Case) -> int:
-    return AuditEvent.objects.filter(event_type=AuditEventType.POINTS_ITEM_VERIFIED, object_id=str(case.pk)).count()
+    return AuditEvent.objects.filter(event_type=PointsEvent.POINTS_ITEM_VERIFIED, object_id=str(case.pk)).count()
 
 
 # --- the queue: who sees what --------------------------------------------------------------------------------
@@ -244,14 +245,14 @@ def test_the_review_page_shows_the_applicant_items_evidence_and_provisional_tota
     assert 'id="declared-social_insurance_years">5 年<' in page  # declared by the applicant
     assert 'id="declared-residence_years">3 年<' in page  # computed by the portal
     evidence = case.documents.get(kind=evidence_key("social_insurance_years"))
-    assert reverse("residents:case_document", args=[evidence.pk]) in page
+    assert reverse("cases:case_document", args=[evidence.pk]) in page
     # The pending items count nothing yet: the total is what the portal computed.
     computed = [line for line in response.context["lines"] if line.item.source == "computed"]
     assert response.context["provisional_total"] == str(sum(int(line.points) for line in computed))
     assert response.context["pending_labels"] == ["社会保险缴纳年限", "近三年行政处罚记录", "近五年内有刑事犯罪记录"]
     assert 'id="verify-form-social_insurance_years"' in page
     assert 'type="number"' in page and 'name="value"' in page  # a number for a per-unit item
-    assert reverse("admin:residents_case_change", args=[case.pk]) in page  # notices and refusals live there
+    assert reverse("admin:cases_case_change", args=[case.pk]) in page  # notices and refusals live there
 
 
 def test_the_value_input_fits_the_rule(console, case):
@@ -610,7 +611,7 @@ def test_another_street_caseworker_sees_only_their_streets_counts(round_, case):
 
 
 def test_the_generic_case_page_sends_the_caseworker_to_the_item_review_instead_of_approving(console, case):
-    page = console.get(reverse("admin:residents_case_change", args=[case.pk])).content.decode()
+    page = console.get(reverse("admin:cases_case_change", args=[case.pk])).content.decode()
     assert review_url(case) in page and 'id="own-console"' in page
     assert 'id="approve-case"' not in page
 
@@ -620,5 +621,5 @@ def test_the_case_history_reads_an_item_decision_in_words(console, case, casewor
 
     points_item_verify(actor=caseworker, case=case, key="social_insurance_years", decision="adjusted", value="4",
                        reason="社保记录为 4 年")  # fmt: skip
-    page = console.get(reverse("admin:residents_case_change", args=[case.pk])).content.decode()
+    page = console.get(reverse("admin:cases_case_change", args=[case.pk])).content.decode()
     assert "核定结果" in page and "核定调整" in page and "社会保险缴纳年限" in page

@@ -16,12 +16,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from cases.choices import CaseStatus
+from cases.models import Case
 from points import scoring, services
 from points.choices import ItemStatus, RuleSetStatus
 from points.models import PointsApplication, PointsItem, PointsObjection, PointsRound
 from points.selectors import rule_set_current, rule_set_to_scoring
-from residents.choices import CaseStatus
-from residents.models import AuditEvent, Case, Resident
+from residents.models import AuditEvent, Resident
 from tests.factories import ResidentFactory, UserFactory
 
 from ..conftest import api_as

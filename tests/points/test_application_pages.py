@@ -15,13 +15,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import User
+from cases import services as cases_services
+from cases.choices import CaseStatus
+from cases.models import Case
 from points import services
 from points.choices import ItemStatus
 from points.models import PointsApplication, PointsObjection, PointsRanking, PointsRankingEntry, PointsRound
 from points.selectors import rule_set_current
-from residents import services as residents_services
-from residents.choices import CaseStatus
-from residents.models import Case, Resident
+from residents.models import Resident
 from tests.casework import pdf
 from tests.factories import ResidentFactory, UserFactory
 
@@ -44,7 +45,7 @@ def html_of(response) -> str:  # type: ignore[no-untyped-def]
 
 
 def case_url(case: Case) -> str:
-    return reverse("residents:case_detail", args=[case.reference])
+    return reverse("cases:case_detail", args=[case.reference])
 
 
 def applications_of(resident: Resident) -> int:
@@ -173,11 +174,11 @@ def test_applying_from_the_calculator_opens_a_draft_and_the_case_page_submits_it
     assert 'id="file-evidence_social_insurance_years"' in html
 
     upload = client.post(
-        reverse("residents:case_document_upload", args=[case.reference]),
+        reverse("cases:case_document_upload", args=[case.reference]),
         {"kind": "evidence_social_insurance_years", "file": pdf("社保缴纳证明.pdf")},
     )
     assert upload.status_code == 302
-    submitted = client.post(reverse("residents:case_submit", args=[case.reference]))
+    submitted = client.post(reverse("cases:case_submit", args=[case.reference]))
     assert submitted.status_code == 302
     case.refresh_from_db()
     assert case.status == CaseStatus.SUBMITTED
@@ -372,7 +373,7 @@ def test_the_case_page_with_its_panel_is_visible_as_cases_are(
 
 
 def test_a_points_case_without_a_round_has_no_panel(holder: Resident) -> None:
-    case = residents_services.case_open(actor=holder.user, case_type="points", applicant=holder)
+    case = cases_services.case_open(actor=holder.user, case_type="points", applicant=holder)
     response = client_for(holder.user).get(case_url(case))
     assert response.status_code == 200
     assert 'id="points-application"' not in html_of(response)
@@ -674,7 +675,7 @@ def test_the_calculator_and_an_application_give_the_same_total(
     assert response.status_code == 302, response.context["form"].errors if response.context else response
     case = Case.objects.get(applicant=applicant, case_type="points")
     scenes.upload_evidence(case)
-    residents_services.case_submit(actor=applicant.user, case=case)
+    cases_services.case_submit(actor=applicant.user, case=case)
     scenes.accept_all(case, caseworker)
     services.points_review_complete(actor=caseworker, case=case)
     assert scenes.total_of(case) == calculated

@@ -7,9 +7,12 @@ from decimal import Decimal
 
 import pytest
 
+from cases import services as cases_services
+from cases.choices import CaseStatus
+from cases.models import Case
 from notifications.models import Notification
 from points import services
-from points.choices import ItemStatus
+from points.choices import ItemStatus, PointsEvent
 from points.models import PointsApplication, PointsItem, PointsRankingEntry, PointsRound
 from points.selectors import (
     points_application_score,
@@ -17,9 +20,7 @@ from points.selectors import (
     resident_points_bulk,
     resident_points_current,
 )
-from residents import services as residents_services
-from residents.choices import AuditEventType, CaseStatus
-from residents.models import AuditEvent, Case
+from residents.models import AuditEvent
 from tests.casework import refused
 from tests.factories import ResidentFactory, UserFactory
 from tests.permits import permit_row, register
@@ -105,7 +106,7 @@ def test_a_withdrawn_application_does_not_block_a_new_one(resident):
     permit_holder(resident)
     round = open_round()
     first = start(resident, round)
-    residents_services.case_transition(actor=resident.user, case=first, target=CaseStatus.WITHDRAWN)
+    cases_services.case_transition(actor=resident.user, case=first, target=CaseStatus.WITHDRAWN)
     assert start(resident, round).pk != first.pk
 
 
@@ -139,7 +140,7 @@ def test_the_draft_can_be_corrected_and_the_change_is_audited(resident):
     case = start(resident, open_round())
     services.points_application_declare(actor=resident.user, case=case, declared={"social_insurance_years": "7"})
     assert items_of(case)["social_insurance_years"].declared == "7"
-    event = AuditEvent.objects.filter(event_type=AuditEventType.POINTS_APPLICATION_CHANGED).latest("id")
+    event = AuditEvent.objects.filter(event_type=PointsEvent.POINTS_APPLICATION_CHANGED).latest("id")
     assert event.old_values["declared"]["social_insurance_years"] == "5"
 
 
@@ -158,7 +159,7 @@ def test_a_submitted_application_can_no_longer_be_corrected(resident):
 def test_evidence_is_asked_for_each_declared_item_that_adds_points(resident):
     permit_holder(resident)
     case = start(resident, open_round(), declared={"social_insurance_years": "5", "volunteer_hours": "100"})
-    from residents.casetypes import case_type_get
+    from cases.casetypes import case_type_get
 
     keys = {d.key for d in case_type_get("points").documents_for(case)}
     assert keys == {evidence_key("social_insurance_years"), evidence_key("volunteer_hours")}
@@ -167,7 +168,7 @@ def test_evidence_is_asked_for_each_declared_item_that_adds_points(resident):
 def test_submitting_without_the_evidence_is_refused(resident):
     permit_holder(resident)
     case = start(resident, open_round())
-    error = refused(residents_services.case_submit, actor=resident.user, case=case)
+    error = refused(cases_services.case_submit, actor=resident.user, case=case)
     assert error.code == "documents_missing"
 
 
@@ -192,7 +193,7 @@ def test_submitting_after_the_round_closed_is_refused(resident):
     case = start(resident, round)
     upload_evidence(case)
     close(round)
-    assert refused(residents_services.case_submit, actor=resident.user, case=case).code == "points_round_closed"
+    assert refused(cases_services.case_submit, actor=resident.user, case=case).code == "points_round_closed"
 
 
 def test_the_provisional_score_counts_computed_items_only(resident):
@@ -319,7 +320,7 @@ def test_review_cannot_complete_with_items_pending(resident, caseworker):
 def test_approval_goes_only_through_completing_the_review(resident, caseworker):
     permit_holder(resident)
     case = submitted(resident, open_round())
-    error = refused(residents_services.case_transition, actor=caseworker, case=case, target=CaseStatus.APPROVED)
+    error = refused(cases_services.case_transition, actor=caseworker, case=case, target=CaseStatus.APPROVED)
     assert error.code == "points_review_items"
 
 
@@ -530,7 +531,7 @@ def test_a_resubmission_without_an_objection_is_refused(administrator, caseworke
     round = open_round()
     case = three_ranked(round, caseworker, tashan_community)[0]
     error = refused(
-        residents_services.case_transition, actor=case.applicant.user, case=case, target=CaseStatus.RESUBMITTED
+        cases_services.case_transition, actor=case.applicant.user, case=case, target=CaseStatus.RESUBMITTED
     )
     assert error.code == "points_objection_required"
 
@@ -567,7 +568,7 @@ def test_publishing_and_succeeding_a_rule_set_is_audited(administrator):
     draft = services.rule_set_succeed(actor=administrator, rule_set=current)
     services.rule_set_publish(actor=administrator, rule_set=draft)
     types = list(AuditEvent.objects.filter(actor=administrator).values_list("event_type", flat=True))
-    assert AuditEventType.POINTS_RULE_SET_SUCCEEDED in types and AuditEventType.POINTS_RULE_SET_PUBLISHED in types
+    assert PointsEvent.POINTS_RULE_SET_SUCCEEDED in types and PointsEvent.POINTS_RULE_SET_PUBLISHED in types
 
 
 def test_scores_keep_the_version_they_were_made_under(resident, caseworker, administrator):
@@ -596,9 +597,9 @@ def test_applications_are_seen_by_the_applicant_their_caseworker_and_administrat
 
     assert sees(resident.user) and sees(administrator)
     assert not sees(other_user) and not sees(caseworker_elsewhere) and not sees(AnonymousUser())
-    residents_services.case_document_upload  # noqa: B018 — the case page serves documents through Case visibility
+    cases_services.case_document_upload  # noqa: B018 — the case page serves documents through Case visibility
     upload_evidence(case)
-    residents_services.case_submit(actor=resident.user, case=case)
+    cases_services.case_submit(actor=resident.user, case=case)
     assert sees(caseworker)
 
 
@@ -618,7 +619,7 @@ def test_a_correction_after_the_documents_notice_sends_only_the_changed_line_bac
     case = submitted(resident, open_round(), declared)
     services.points_item_verify(actor=caseworker, case=case, key="volunteer_hours", decision="accepted",
                                 reason="志愿服务记录属实")  # fmt: skip
-    residents_services.case_request_documents(
+    cases_services.case_request_documents(
         actor=caseworker, case=case, missing=[evidence_key("social_insurance_years")], note="请上传社保缴纳记录"
     )
     services.points_application_declare(

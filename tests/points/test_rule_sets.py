@@ -8,13 +8,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from kernel.errors import DomainError
 from points import scoring
 from points.choices import RuleSetStatus
 from points.models import Indicator, RuleSet
 from points.rulejson import rule_from_json, rule_to_json
 from points.selectors import rule_set_current, rule_set_to_scoring
 from points.services import rule_set_ensure_editable, rule_set_publish, rule_set_succeed
-from yuean.errors import DomainError
 
 FACTS = [
     {},

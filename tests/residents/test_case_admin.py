@@ -14,12 +14,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from cases import services
+from cases.casetypes import CaseType, case_type_register, case_type_unregister
+from cases.choices import CaseEvent, CaseStatus
+from cases.models import Case
 from notifications.models import Notification
 from notifications.services import notification_render
-from residents import services
-from residents.casetypes import CaseType, case_type_register, case_type_unregister
-from residents.choices import AuditEventType, CaseStatus
-from residents.models import AuditEvent, Case
+from residents.models import AuditEvent
 from residents.pii import id_number_decrypt
 
 from ..casework import (
@@ -36,11 +37,11 @@ CHANGELIST = "/admin/residents/case/"
 
 
 def change_url(case: Case) -> str:
-    return reverse("admin:residents_case_change", args=[case.pk])
+    return reverse("admin:cases_case_change", args=[case.pk])
 
 
 def act_url(case: Case, what: str) -> str:
-    return reverse("admin:residents_case_act", args=[case.pk, what])
+    return reverse("admin:cases_case_act", args=[case.pk, what])
 
 
 def html(response) -> str:  # type: ignore[no-untyped-def]
@@ -188,7 +189,7 @@ def test_search_by_reference_in_either_case(console, resident, other_resident):
 
 def search_posted(client, term: str):  # type: ignore[no-untyped-def]
     """The search box posts; the console answers with the list, never with the number in its URL."""
-    response = client.post(reverse("admin:residents_case_search"), {"q": term}, follow=True)
+    response = client.post(reverse("admin:cases_case_search"), {"q": term}, follow=True)
     assert response.status_code == 200
     assert all(term not in url for url, _status in response.redirect_chain)
     return list(response.context["cl"].result_list)
@@ -242,7 +243,7 @@ def test_the_case_page_shows_documents_timeline_and_buttons(console, case, casew
     page = html(response)
     for document in case.documents.all():
         assert document.original_name in page
-        assert reverse("residents:case_document", args=[document.pk]) in page
+        assert reverse("cases:case_document", args=[document.pk]) in page
     assert "办理记录" in page
     for label in ("新建申请", "上传材料", "申请状态变更", "分派申请"):
         assert label in page
@@ -312,7 +313,7 @@ def test_approve_approves_through_the_service(console, case, caseworker, residen
     assert response["Location"] == change_url(case)
     case.refresh_from_db()
     assert case.status == CaseStatus.APPROVED
-    assert AuditEvent.objects.filter(event_type=AuditEventType.CASE_TRANSITION, actor=caseworker).count() == 1
+    assert AuditEvent.objects.filter(event_type=CaseEvent.CASE_TRANSITION, actor=caseworker).count() == 1
     assert Notification.objects.filter(recipient=resident_user, template="case.approved").count() == 1
     assert "已批准，申请人会收到通知。" in flash(response)
 

@@ -8,9 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from cases.choices import CaseStatus
+from cases.models import Case, CaseDocument
 from notifications.models import Notification
-from residents.choices import CaseStatus
-from residents.models import AuditEvent, Case, CaseDocument, Resident
+from residents.models import AuditEvent, Resident
 from residents.pii import id_number_decrypt
 
 from ..casework import (

@@ -13,9 +13,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from residents import services
-from residents.choices import AuditEventType, CaseStatus
-from residents.models import AuditEvent, CaseDocument
+from cases import services
+from cases.choices import CaseEvent, CaseStatus
+from cases.models import CaseDocument
+from residents.models import AuditEvent
 
 from ..casework import (
     EXE,
@@ -48,7 +49,7 @@ def unsanitised(name: str, content: bytes = PDF) -> SimpleUploadedFile:
 def assert_nothing_stored() -> None:
     assert not CaseDocument.objects.exists()
     assert media_files() == []
-    assert not AuditEvent.objects.filter(event_type=AuditEventType.CASE_DOCUMENT_UPLOADED).exists()
+    assert not AuditEvent.objects.filter(event_type=CaseEvent.CASE_DOCUMENT_UPLOADED).exists()
 
 
 # --- accepted -----------------------------------------------------------------------------------------
@@ -76,7 +77,7 @@ def test_a_pdf_png_or_jpeg_is_accepted_and_stored_privately_under_a_random_name(
     assert re.fullmatch(rf"[0-9a-f]{{32}}\.{extension}", stored.name)
     assert stored.read_bytes() == content
     assert document.file.name.endswith(stored.name)
-    event = AuditEvent.objects.get(event_type=AuditEventType.CASE_DOCUMENT_UPLOADED)
+    event = AuditEvent.objects.get(event_type=CaseEvent.CASE_DOCUMENT_UPLOADED)
     assert event.new_values == {"kind": "id_card", "name": name, "size": len(content)}
 
 
@@ -209,7 +210,7 @@ def document(resident, resident_user):  # type: ignore[no-untyped-def]
 
 
 def download_url(document: CaseDocument) -> str:
-    return reverse("residents:case_document", args=[document.pk])
+    return reverse("cases:case_document", args=[document.pk])
 
 
 def body_of(response) -> bytes:  # type: ignore[no-untyped-def]
@@ -280,7 +281,7 @@ def test_anyone_else_gets_not_found(who, request, client, document):  # type: ig
 def test_a_document_that_does_not_exist_is_not_found(client, resident_user):
     client.force_login(resident_user)
 
-    assert client.get(reverse("residents:case_document", args=[999999])).status_code == 404
+    assert client.get(reverse("cases:case_document", args=[999999])).status_code == 404
 
 
 def test_an_anonymous_visitor_is_sent_to_log_in(client, document):

@@ -11,9 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from residents import services
-from residents.choices import CaseStatus
-from residents.models import Case, CaseDocument
+from cases import services
+from cases.choices import CaseStatus
+from cases.models import Case, CaseDocument
 
 from ..casework import (
     EXE,

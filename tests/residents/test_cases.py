@@ -12,10 +12,8 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from notifications.models import Notification
-from notifications.services import notification_render
-from residents import services
-from residents.casetypes import (
+from cases import services
+from cases.casetypes import (
     APPLICANT_TARGETS,
     PRODUCING_TRANSITIONS,
     STAFF_TARGETS,
@@ -24,9 +22,12 @@ from residents.casetypes import (
     case_type_register,
     case_type_unregister,
 )
-from residents.choices import AuditEventType, CaseStatus
-from residents.models import AuditEvent, Case
-from yuean.errors import DomainError
+from cases.choices import CaseEvent, CaseStatus
+from cases.models import Case
+from kernel.errors import DomainError
+from notifications.models import Notification
+from notifications.services import notification_render
+from residents.models import AuditEvent
 
 from ..casework import (
     DEMO,
@@ -50,7 +51,7 @@ NOT_ALLOWED = [(s, t) for s, t in ALL_PAIRS if (s, t) not in ALLOWED]
 
 def transitions(case: Case) -> list[AuditEvent]:
     return list(
-        AuditEvent.objects.filter(event_type=AuditEventType.CASE_TRANSITION, object_id=str(case.pk)).order_by("id")
+        AuditEvent.objects.filter(event_type=CaseEvent.CASE_TRANSITION, object_id=str(case.pk)).order_by("id")
     )
 
 
@@ -206,7 +207,7 @@ def test_opening_a_case_gives_it_a_reference_and_an_audit_row(resident, resident
 
     assert case.status == CaseStatus.DRAFT
     assert case.reference == f"DM{timezone.localdate():%Y%m%d}{case.pk:07d}"
-    event = AuditEvent.objects.get(event_type=AuditEventType.CASE_OPENED)
+    event = AuditEvent.objects.get(event_type=CaseEvent.CASE_OPENED)
     assert event.new_values == {"case_type": "demo", "reference": case.reference}
     assert event.actor == resident_user
 
@@ -540,7 +541,7 @@ def test_a_caseworker_takes_a_case_of_their_street(resident, caseworker):
     case = services.case_assign(actor=caseworker, case=case, assignee=caseworker)
 
     assert case.assigned_to == caseworker
-    event = AuditEvent.objects.get(event_type=AuditEventType.CASE_ASSIGNED)
+    event = AuditEvent.objects.get(event_type=CaseEvent.CASE_ASSIGNED)
     assert (event.old_values, event.new_values) == ({"assigned_to": None}, {"assigned_to": caseworker.pk})
 
 
@@ -589,7 +590,7 @@ def test_bulk_reassignment_moves_every_case_in_one_go(resident, other_resident, 
     assert services.case_reassign_bulk(actor=leader, case_ids=[c.pk for c in cases], assignee=caseworker) == 2
 
     assert {c.assigned_to_id for c in Case.objects.all()} == {caseworker.pk}
-    assert AuditEvent.objects.filter(event_type=AuditEventType.CASE_ASSIGNED).count() == 2
+    assert AuditEvent.objects.filter(event_type=CaseEvent.CASE_ASSIGNED).count() == 2
 
 
 def test_bulk_reassignment_is_all_or_nothing_when_one_case_is_outside_the_assignees_streets(
@@ -605,7 +606,7 @@ def test_bulk_reassignment_is_all_or_nothing_when_one_case_is_outside_the_assign
 
     assert error.code == "assignee_out_of_scope"
     assert list(Case.objects.values_list("assigned_to", flat=True)) == [None, None]
-    assert not AuditEvent.objects.filter(event_type=AuditEventType.CASE_ASSIGNED).exists()
+    assert not AuditEvent.objects.filter(event_type=CaseEvent.CASE_ASSIGNED).exists()
 
 
 def test_nobody_is_given_cases_after_leaving_the_office(resident, other_resident, caseworker):

@@ -17,12 +17,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from cases import selectors as cases_selectors
+from cases import services as cases_services
+from cases.choices import CaseStatus
+from cases.models import Case
 from notifications.models import Notification
-from residents import selectors, services
-from residents.choices import CaseStatus, DeliveryMethod
-from residents.models import AuditEvent, Case, Permit, PermitApplication, Resident
+from permits import selectors as permits_selectors
+from permits import services as permits_services
+from permits.choices import DeliveryMethod
+from permits.models import Permit, PermitApplication
+from permits.selectors import endorsement_window_open_for
+from residents.models import AuditEvent, Resident
 from residents.pii import id_number_check_character, id_number_validate
-from residents.selectors import endorsement_window_open_for
 
 from ..factories import ResidentFactory, caseworker_for, make_id_number, street
 from ..permits import WINDOW, days_ago, permit_row, register, registered_long_enough, submitted_application
@@ -42,25 +48,25 @@ def application(resident):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def approved(application, caseworker):  # type: ignore[no-untyped-def]
-    return services.case_approve(actor=caseworker, case=application)
+    return cases_services.case_approve(actor=caseworker, case=application)
 
 
 @pytest.fixture
 def approved_for_the_window(resident, caseworker):  # type: ignore[no-untyped-def]
     registered_long_enough(resident)
-    return services.case_approve(actor=caseworker, case=submitted_application(resident, **WINDOW))
+    return cases_services.case_approve(actor=caseworker, case=submitted_application(resident, **WINDOW))
 
 
 def case_url(case: Case) -> str:
-    return reverse("admin:residents_case_change", args=[case.pk])
+    return reverse("admin:cases_case_change", args=[case.pk])
 
 
 def act_url(case: Case, what: str) -> str:
-    return reverse("admin:residents_case_act", args=[case.pk, what])
+    return reverse("admin:cases_case_act", args=[case.pk, what])
 
 
 def permit_url(permit: Permit) -> str:
-    return reverse("admin:residents_permit_change", args=[permit.pk])
+    return reverse("admin:permits_permit_change", args=[permit.pk])
 
 
 def html(response) -> str:  # type: ignore[no-untyped-def]
@@ -115,7 +121,9 @@ def test_the_case_page_of_a_permit_application_shows_its_details_and_deadline(co
 
 def test_the_case_page_of_a_replacement_names_the_reason_and_the_permit_it_replaces(console, resident):
     permit = permit_row(resident, issued_on=days_ago(30))
-    replacement = services.permit_replacement_start(actor=resident.user, permit=permit, reason="damaged", **WINDOW)
+    replacement = permits_services.permit_replacement_start(
+        actor=resident.user, permit=permit, reason="damaged", **WINDOW
+    )
 
     page = html(console.get(case_url(replacement)))
 
@@ -221,7 +229,7 @@ def test_confirming_receipt_before_the_card_is_sent_is_refused(console, approved
 def test_the_send_button_on_a_case_that_is_no_permit_application_is_refused(console, resident):
     # Not registered any more: the late endorsement waits for a caseworker's decision.
     permit = permit_row(resident, issued_on=days_ago(380))
-    endorsement = services.permit_endorse(actor=resident.user, permit=permit)
+    endorsement = permits_services.permit_endorse(actor=resident.user, permit=permit)
 
     response = console.post(
         act_url(endorsement, "dispatch"), {"courier": "x", "tracking_number": "12345678"}, follow=True
@@ -234,7 +242,7 @@ def test_the_send_button_on_a_case_that_is_no_permit_application_is_refused(cons
 def test_the_case_page_of_an_endorsement_shows_the_permit_and_whether_it_is_late(console, resident):
     register(resident, since=days_ago(800))
     permit = permit_row(resident, issued_on=days_ago(375))  # its year ended ten days ago
-    endorsement = services.permit_endorse(actor=resident.user, permit=permit)
+    endorsement = permits_services.permit_endorse(actor=resident.user, permit=permit)
 
     page = html(console.get(case_url(endorsement)))
 
@@ -258,7 +266,7 @@ def test_a_caseworker_of_another_street_finds_neither_the_case_nor_the_permit_no
 
     assert client.get(case_url(approved)).status_code == 404
     assert client.get(permit_url(permit)).status_code == 404
-    assert client.get(reverse("admin:residents_permit_history", args=[permit.pk])).status_code == 404
+    assert client.get(reverse("admin:permits_permit_history", args=[permit.pk])).status_code == 404
     for what in ("dispatch", "deliver"):
         assert (
             client.post(act_url(approved, what), {"courier": "顺丰速运", "tracking_number": "SF1234567890"}).status_code
@@ -317,7 +325,7 @@ def test_the_list_offers_no_add_change_or_delete(console, resident):
     permit = permit_row(resident, issued_on=days_ago(30))
 
     assert console.get(PERMITS + "add/").status_code == 403
-    assert console.get(reverse("admin:residents_permit_delete", args=[permit.pk])).status_code == 403
+    assert console.get(reverse("admin:permits_permit_delete", args=[permit.pk])).status_code == 403
     page = html(console.get(permit_url(permit)))
     assert 'name="_save"' not in page
     assert console.post(permit_url(permit), {"valid_until": "2099-01-01"}).status_code == 403
@@ -340,7 +348,7 @@ def test_the_endorsement_filter_agrees_with_the_portals_window_on_every_day_of_a
     for today in (start + datetime.timedelta(days=n) for n in range(366)):
         first, last = endorsement_window_open_for(today)
         for valid_until in (today + datetime.timedelta(days=n) for n in range(-3, 40)):
-            opens, closes = selectors.endorsement_window(Permit(valid_until=valid_until))
+            opens, closes = permits_selectors.endorsement_window(Permit(valid_until=valid_until))
             assert (first <= valid_until <= last) == (opens <= today <= closes), (today, valid_until)
 
 
@@ -371,7 +379,7 @@ def test_the_street_filter_follows_the_holder_and_offers_the_caseworkers_streets
 
 
 def search_posted(client, term: str) -> list[Permit]:  # type: ignore[no-untyped-def]
-    response = client.post(reverse("admin:residents_permit_search"), {"q": term}, follow=True)
+    response = client.post(reverse("admin:permits_permit_search"), {"q": term}, follow=True)
     assert response.status_code == 200
     return list(response.context["cl"].result_list)
 
@@ -403,7 +411,7 @@ def test_search_by_the_holders_exact_id_number_keeps_it_out_of_the_address(conso
     wanted = permit_row(ResidentFactory(plain_id_number=number, community=tashan_community), issued_on=days_ago(9))
     permit_row(holder_in(tashan_community), issued_on=days_ago(9))
 
-    response = console.post(reverse("admin:residents_permit_search"), {"q": number}, follow=True)
+    response = console.post(reverse("admin:permits_permit_search"), {"q": number}, follow=True)
 
     assert list(response.context["cl"].result_list) == [wanted]
     assert all(number not in url for url, _status in response.redirect_chain)
@@ -422,7 +430,7 @@ def test_search_by_the_start_of_the_holders_name(console, tashan_community, fush
 
 def test_the_permit_page_shows_its_fields_endorsements_applications_and_history(console, approved, caseworker):
     permit = Permit.objects.get(holder=approved.applicant)
-    with_card_lost = services.permit_replacement_start(
+    with_card_lost = permits_services.permit_replacement_start(
         actor=approved.applicant.user, permit=permit, reason="lost", **WINDOW
     )
 
@@ -444,7 +452,7 @@ def test_the_permit_page_shows_its_fields_endorsements_applications_and_history(
 def test_the_permit_page_lists_its_endorsements_with_links_to_their_cases(console, resident):
     register(resident, since=days_ago(800))
     permit = permit_row(resident, issued_on=days_ago(360))
-    endorsement = services.permit_endorse(actor=resident.user, permit=permit)  # approved automatically
+    endorsement = permits_services.permit_endorse(actor=resident.user, permit=permit)  # approved automatically
 
     page = html(console.get(permit_url(permit)))
 
@@ -500,14 +508,14 @@ def test_the_demo_data_loads_twice_and_shows_the_permit_journey():
     assert issued.status == CaseStatus.DELIVERED
     assert detail_of(issued).delivery_method == DeliveryMethod.EXPRESS
     assert detail_of(issued).tracking_number
-    assert selectors.residence_counted_from(resident=holder) < timezone.localdate() - relativedelta(months=6)
+    assert permits_selectors.residence_counted_from(resident=holder) < timezone.localdate() - relativedelta(months=6)
 
     newcomer = Resident.objects.get(user__username="demo_newcomer")
-    facts = selectors.permit_eligibility(resident=newcomer)
+    facts = permits_selectors.permit_eligibility(resident=newcomer)
     assert facts.registered and not facts.residence_met
     assert facts.eligible_from > timezone.localdate()  # the page shows the day she may apply
 
-    queue = selectors.case_list(user=User.objects.get(username="demo_caseworker"))
+    queue = cases_selectors.case_list(user=User.objects.get(username="demo_caseworker"))
     [waiting] = queue.filter(status__in=(CaseStatus.SUBMITTED, CaseStatus.RESUBMITTED))
     assert waiting.applicant.user.username == "demo_applicant"
     assert waiting.case_type == "permit"

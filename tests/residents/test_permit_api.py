@@ -14,9 +14,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from residents import services
-from residents.choices import CaseStatus
-from residents.models import AuditEvent, Case, Permit, PermitApplication, PermitEndorsement, Resident
+from cases import services as cases_services
+from cases.choices import CaseStatus
+from cases.models import Case
+from permits import services as permits_services
+from permits.models import Permit, PermitApplication, PermitEndorsement
+from residents.models import AuditEvent, Resident
 from residents.pii import id_number_decrypt
 
 from ..casework import PDF, bytes_upload
@@ -66,7 +69,7 @@ def fresh(user: User) -> User:
 
 
 def approved(case: Case, caseworker: User) -> Case:
-    return services.case_approve(actor=caseworker, case=case)
+    return cases_services.case_approve(actor=caseworker, case=case)
 
 
 @pytest.fixture
@@ -281,7 +284,7 @@ def test_a_non_numeric_id_is_not_found(resident_user):
 def test_an_endorsement_case_is_not_a_permit_application(resident, resident_user):
     registered_long_enough(resident)
     held = permit_row(resident, issued_on=TODAY - relativedelta(years=1) + datetime.timedelta(days=10))
-    endorsement = services.permit_endorse(actor=resident_user, permit=held)
+    endorsement = permits_services.permit_endorse(actor=resident_user, permit=held)
 
     assert api_as(resident_user).get(application_url(endorsement)).status_code == 404
     assert ids(api_as(resident_user).get(APPLICATIONS)) == [held.application_id]

@@ -13,9 +13,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from residents import permit_views, selectors, services
-from residents.choices import CaseStatus, DeliveryMethod
-from residents.models import Case, Permit, PermitApplication, PermitEndorsement
+from cases import services as cases_services
+from cases.choices import CaseStatus
+from cases.models import Case
+from permits import selectors
+from permits import services as permits_services
+from permits import views as permit_views
+from permits.choices import DeliveryMethod
+from permits.models import Permit, PermitApplication, PermitEndorsement
 
 from ..factories import ResidentFactory, guardian_link
 from ..permits import (
@@ -81,9 +86,9 @@ def permit(resident) -> Permit:  # type: ignore[no-untyped-def]
 
 def permit_pages(permit: Permit) -> dict[str, str]:
     return {
-        "detail": reverse("residents:permit_detail", args=[permit.number]),
-        "qr": reverse("residents:permit_qr", args=[permit.number]),
-        "replace": reverse("residents:permit_replace", args=[permit.number]),
+        "detail": reverse("permits:permit_detail", args=[permit.number]),
+        "qr": reverse("permits:permit_qr", args=[permit.number]),
+        "replace": reverse("permits:permit_replace", args=[permit.number]),
     }
 
 
@@ -92,16 +97,16 @@ def permit_pages(permit: Permit) -> dict[str, str]:
 
 def test_signed_out_visitors_are_sent_to_log_in_from_every_page_but_verification(client, permit):
     urls = [
-        reverse("residents:permit"),
-        reverse("residents:permit_apply"),
-        reverse("residents:permit_application_edit", args=[permit.application.reference]),
+        reverse("permits:permit"),
+        reverse("permits:permit_apply"),
+        reverse("permits:permit_application_edit", args=[permit.application.reference]),
         *permit_pages(permit).values(),
     ]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"].startswith("/accounts/login/"), url
-    endorse = client.post(reverse("residents:permit_endorse", args=[permit.number]))
+    endorse = client.post(reverse("permits:permit_endorse", args=[permit.number]))
     assert endorse.status_code == 302 and endorse["Location"].startswith("/accounts/login/")
     assert not PermitEndorsement.objects.exists()
 
@@ -143,8 +148,8 @@ def test_another_resident_and_a_caseworker_elsewhere_get_not_found(
 def test_nobody_else_can_endorse_a_permit_or_edit_an_application(client, permit, other_resident, caseworker_elsewhere):
     for outsider in (other_resident.user, caseworker_elsewhere):
         client.force_login(outsider)
-        assert client.post(reverse("residents:permit_endorse", args=[permit.number])).status_code == 404
-        edit = reverse("residents:permit_application_edit", args=[permit.application.reference])
+        assert client.post(reverse("permits:permit_endorse", args=[permit.number])).status_code == 404
+        edit = reverse("permits:permit_application_edit", args=[permit.application.reference])
         assert client.get(edit).status_code == 404
     assert not PermitEndorsement.objects.exists()
 
@@ -156,7 +161,7 @@ def test_the_overview_gives_the_exact_date_from_which_a_newcomer_may_apply(clien
     register(resident, since=datetime.date(2026, 1, 15))
     client.force_login(resident.user)
 
-    page = html(client.get(reverse("residents:permit")))
+    page = html(client.get(reverse("permits:permit")))
 
     eligibility = section(page, f"member-{resident.pk}")
     assert "从 2026-07-15 起可以申领居住证" in eligibility
@@ -168,7 +173,7 @@ def test_the_overview_gives_the_exact_date_from_which_a_newcomer_may_apply(clien
 def test_the_overview_asks_to_register_residence_first(client, resident):
     client.force_login(resident.user)
 
-    page = html(client.get(reverse("residents:permit")))
+    page = html(client.get(reverse("permits:permit")))
 
     eligibility = section(page, f"member-{resident.pk}")
     assert "需要先在越城区办理居住登记" in eligibility
@@ -180,11 +185,11 @@ def test_the_overview_offers_the_form_once_half_a_year_is_complete(client, resid
     register(resident, since=datetime.date(2025, 9, 10))
     client.force_login(resident.user)
 
-    page = html(client.get(reverse("residents:permit")))
+    page = html(client.get(reverse("permits:permit")))
 
     eligibility = section(page, f"member-{resident.pk}")
     assert "自 2025-09-10 起" in eligibility and "现在可以申领" in eligibility
-    assert f"{reverse('residents:permit_apply')}?applicant={resident.pk}" in eligibility
+    assert f"{reverse('permits:permit_apply')}?applicant={resident.pk}" in eligibility
 
 
 def test_the_overview_shows_an_application_in_progress_with_its_reference(client, resident):
@@ -192,21 +197,21 @@ def test_the_overview_shows_an_application_in_progress_with_its_reference(client
     case = submitted_application(resident)
     client.force_login(resident.user)
 
-    page = html(client.get(reverse("residents:permit")))
+    page = html(client.get(reverse("permits:permit")))
 
     mine = section(page, f"member-{resident.pk}")
     assert case.reference in mine and "已受理" in mine
-    assert reverse("residents:case_detail", args=[case.reference]) in mine
+    assert reverse("cases:case_detail", args=[case.reference]) in mine
     assert f'id="apply-{resident.pk}"' not in mine
 
 
 def test_the_overview_shows_a_held_permit_and_the_endorse_button_in_its_window(client, permit):
     client.force_login(permit.holder.user)
 
-    page = html(client.get(reverse("residents:permit")))
+    page = html(client.get(reverse("permits:permit")))
 
     mine = section(page, f"member-{permit.holder.pk}")
-    assert reverse("residents:permit_detail", args=[permit.number]) in mine
+    assert reverse("permits:permit_detail", args=[permit.number]) in mine
     assert "有效" in mine and "有效期至 2026-03-31" in mine
     assert "今年的签注请在 2026-03-01 至 2026-03-31 之间办理" in mine
     assert f'id="endorse-{permit.holder.pk}"' in mine
@@ -216,7 +221,7 @@ def test_the_overview_lists_each_child_with_their_own_standing(client, resident,
     registered_long_enough(resident)
     client.force_login(resident.user)
 
-    page = html(client.get(reverse("residents:permit")))
+    page = html(client.get(reverse("permits:permit")))
 
     childs = section(page, f"member-{child.pk}")
     assert "王小雨" in childs
@@ -227,7 +232,7 @@ def test_the_overview_lists_each_child_with_their_own_standing(client, resident,
 def test_the_overview_lists_the_permit_types_with_their_documents(client, resident):
     client.force_login(resident.user)
 
-    types = section(html(client.get(reverse("residents:permit"))), "types-h")
+    types = section(html(client.get(reverse("permits:permit"))), "types-h")
 
     assert "就业类居住证" in types and "劳动合同、营业执照或单位就业证明" in types
     assert "人才类居住证" in types and "不受居住满半年限制" in types
@@ -236,7 +241,7 @@ def test_the_overview_lists_the_permit_types_with_their_documents(client, reside
 def test_the_overview_reads_as_many_queries_for_four_children_as_for_one(client, resident):
     registered_long_enough(resident)
     client.force_login(resident.user)
-    url = reverse("residents:permit")
+    url = reverse("permits:permit")
 
     def add_child(name: str, with_permit: bool, with_application: bool) -> None:
         kid = ResidentFactory(name=name, user=None, birth_date=datetime.date(2015, 1, 1), community=resident.community)
@@ -244,7 +249,7 @@ def test_the_overview_reads_as_many_queries_for_four_children_as_for_one(client,
         register(kid, since=datetime.date(2025, 1, 1), actor=resident.user)
         if with_permit:
             permit_row(kid, issued_on=ISSUED)
-            services.permit_endorse(actor=resident.user, permit=selectors.permit_of(resident=kid))
+            permits_services.permit_endorse(actor=resident.user, permit=selectors.permit_of(resident=kid))
         elif with_application:
             start_application(kid, actor=resident.user)
 
@@ -268,13 +273,13 @@ def test_the_overview_stays_within_its_query_budget(client, resident, child, dja
     client.force_login(resident.user)
 
     with django_assert_max_num_queries(20):
-        assert client.get(reverse("residents:permit")).status_code == 200
+        assert client.get(reverse("permits:permit")).status_code == 200
 
 
 def test_a_signed_in_user_without_a_profile_is_asked_to_create_one(client, other_user):
     client.force_login(other_user)
 
-    response = client.get(reverse("residents:permit"))
+    response = client.get(reverse("permits:permit"))
 
     assert response.status_code == 302 and response["Location"] == reverse("residents:profile")
 
@@ -290,7 +295,7 @@ def test_express_delivery_without_an_address_is_refused_on_the_address_field_and
     registered_long_enough(resident)
     client.force_login(resident.user)
 
-    response = client.post(reverse("residents:permit_apply"), application_form(resident.pk, delivery_address=""))
+    response = client.post(reverse("permits:permit_apply"), application_form(resident.pk, delivery_address=""))
 
     assert response.status_code == 200
     page = html(response)
@@ -304,11 +309,11 @@ def test_a_complete_form_opens_a_draft_and_leads_to_its_case_page(client, reside
     registered_long_enough(resident)
     client.force_login(resident.user)
 
-    response = client.post(reverse("residents:permit_apply"), application_form(resident.pk))
+    response = client.post(reverse("permits:permit_apply"), application_form(resident.pk))
 
     case = Case.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("residents:case_detail", args=[case.reference])
+    assert response["Location"] == reverse("cases:case_detail", args=[case.reference])
     assert case.status == CaseStatus.DRAFT and case.applicant == resident
     detail = case.permit_application
     assert detail.permit_type.key == "employment"
@@ -322,7 +327,7 @@ def test_collection_at_the_window_needs_no_address(client, resident):
     client.force_login(resident.user)
 
     client.post(
-        reverse("residents:permit_apply"),
+        reverse("permits:permit_apply"),
         application_form(resident.pk, delivery_method="window", recipient_name="", delivery_address=""),
     )
 
@@ -334,7 +339,7 @@ def test_a_guardian_applies_for_their_child(client, resident, child):
     register(child, since=datetime.date(2025, 1, 1), actor=resident.user)
     client.force_login(resident.user)
 
-    client.post(reverse("residents:permit_apply"), application_form(child.pk))
+    client.post(reverse("permits:permit_apply"), application_form(child.pk))
 
     case = Case.objects.get()
     assert case.applicant == child and case.opened_by == resident.user
@@ -348,7 +353,7 @@ def checked_applicant(page: str) -> int:
 
 def test_the_form_preselects_the_child_named_in_the_link_and_ignores_strangers(client, resident, child, other_resident):
     client.force_login(resident.user)
-    url = reverse("residents:permit_apply")
+    url = reverse("permits:permit_apply")
 
     for_child = html(client.get(f"{url}?applicant={child.pk}"))
     for_stranger = html(client.get(f"{url}?applicant={other_resident.pk}"))
@@ -361,7 +366,7 @@ def test_the_form_preselects_the_child_named_in_the_link_and_ignores_strangers(c
 def test_someone_not_yet_registered_is_told_on_the_applicant_field(client, resident):
     client.force_login(resident.user)
 
-    page = html(client.post(reverse("residents:permit_apply"), application_form(resident.pk)))
+    page = html(client.post(reverse("permits:permit_apply"), application_form(resident.pk)))
 
     assert "申领居住证需要先在越城区办理居住登记" in section(page, "applicant-choices")
     assert not Case.objects.exists()
@@ -371,7 +376,7 @@ def test_a_newcomer_asking_for_an_employment_permit_is_told_the_date_on_the_type
     register(resident, since=datetime.date(2026, 1, 15))
     client.force_login(resident.user)
 
-    page = html(client.post(reverse("residents:permit_apply"), application_form(resident.pk)))
+    page = html(client.post(reverse("permits:permit_apply"), application_form(resident.pk)))
 
     assert "2026-07-15 起可以申请" in section(page, "permit_type-choices")
     assert 'href="#permit_type-choices"' in section(page, "form-errors")
@@ -383,7 +388,7 @@ def test_a_second_application_is_refused_above_the_form(client, resident):
     first = start_application(resident)
     client.force_login(resident.user)
 
-    page = html(client.post(reverse("residents:permit_apply"), application_form(resident.pk)))
+    page = html(client.post(reverse("permits:permit_apply"), application_form(resident.pk)))
 
     assert first.reference in page and 'class="alert"' in page
     assert Case.objects.count() == 1
@@ -397,38 +402,38 @@ def test_a_draft_shows_the_answers_to_check_before_the_submit_button(client, res
     case = start_application(resident)
     client.force_login(resident.user)
 
-    page = html(client.get(reverse("residents:case_detail", args=[case.reference])))
+    page = html(client.get(reverse("cases:case_detail", args=[case.reference])))
 
     review = section(page, "permit-application")
     assert "检查并提交" in review
     assert "就业类居住证" in review and "快递送达" in review and EXPRESS["delivery_address"] in review
-    assert reverse("residents:permit_application_edit", args=[case.reference]) in review
+    assert reverse("permits:permit_application_edit", args=[case.reference]) in review
     assert page.index('id="permit-application"') < page.index('id="submit-case"')
 
 
 def test_an_issued_express_permit_shows_the_courier_and_the_tracking_number(client, resident, caseworker):
     registered_long_enough(resident)
     case = submitted_application(resident)
-    services.case_approve(actor=caseworker, case=case)
-    services.permit_dispatch(actor=caseworker, case=case, courier="中国邮政 EMS", tracking_number="ems1234567")
+    cases_services.case_approve(actor=caseworker, case=case)
+    permits_services.permit_dispatch(actor=caseworker, case=case, courier="中国邮政 EMS", tracking_number="ems1234567")
     client.force_login(resident.user)
 
-    page = html(client.get(reverse("residents:case_detail", args=[case.reference])))
+    page = html(client.get(reverse("cases:case_detail", args=[case.reference])))
 
     delivery = section(page, "permit-application")
     assert "中国邮政 EMS" in delivery and "EMS1234567" in delivery
     assert 'id="edit-permit-application"' not in page
-    assert reverse("residents:permit_detail", args=[selectors.permit_of(resident=resident).number]) in delivery
+    assert reverse("permits:permit_detail", args=[selectors.permit_of(resident=resident).number]) in delivery
 
 
 def test_a_permit_to_collect_says_where_to_bring_the_id_card(client, resident, caseworker):
     registered_long_enough(resident)
     case = submitted_application(resident, **WINDOW)
-    services.case_approve(actor=caseworker, case=case)
-    services.permit_dispatch(actor=caseworker, case=case)
+    cases_services.case_approve(actor=caseworker, case=case)
+    permits_services.permit_dispatch(actor=caseworker, case=case)
     client.force_login(resident.user)
 
-    page = html(client.get(reverse("residents:case_detail", args=[case.reference])))
+    page = html(client.get(reverse("cases:case_detail", args=[case.reference])))
 
     assert "请携带身份证到塔山街道新居民服务窗口领取" in section(page, "permit-application")
 
@@ -439,7 +444,7 @@ def test_other_case_types_show_no_permit_panel(client, resident, demo_case_type)
     case = open_case(resident)
     client.force_login(resident.user)
 
-    assert 'id="permit-application"' not in html(client.get(reverse("residents:case_detail", args=[case.reference])))
+    assert 'id="permit-application"' not in html(client.get(reverse("cases:case_detail", args=[case.reference])))
 
 
 # --- correcting an application --------------------------------------------------------------------------
@@ -451,11 +456,11 @@ def test_a_draft_can_change_its_type_and_delivery(client, resident):
     client.force_login(resident.user)
 
     response = client.post(
-        reverse("residents:permit_application_edit", args=[case.reference]),
+        reverse("permits:permit_application_edit", args=[case.reference]),
         {"permit_type": permit_type("residence").pk, **WINDOW},
     )
 
-    assert response["Location"] == reverse("residents:case_detail", args=[case.reference])
+    assert response["Location"] == reverse("cases:case_detail", args=[case.reference])
     detail = PermitApplication.objects.get(case=case)
     assert detail.permit_type.key == "residence" and detail.delivery_method == DeliveryMethod.WINDOW
 
@@ -467,7 +472,7 @@ def test_a_bad_phone_on_the_edit_page_is_shown_on_its_field_and_nothing_changes(
 
     page = html(
         client.post(
-            reverse("residents:permit_application_edit", args=[case.reference]),
+            reverse("permits:permit_application_edit", args=[case.reference]),
             {"permit_type": permit_type("residence").pk, **EXPRESS, "recipient_phone": "12345"},
         )
     )
@@ -479,9 +484,11 @@ def test_a_bad_phone_on_the_edit_page_is_shown_on_its_field_and_nothing_changes(
 
 def test_after_a_notice_only_the_delivery_can_change(client, resident, caseworker):
     registered_long_enough(resident)
-    case = services.case_request_documents(actor=caseworker, case=submitted_application(resident), missing=["photo"])
+    case = cases_services.case_request_documents(
+        actor=caseworker, case=submitted_application(resident), missing=["photo"]
+    )
     client.force_login(resident.user)
-    url = reverse("residents:permit_application_edit", args=[case.reference])
+    url = reverse("permits:permit_application_edit", args=[case.reference])
 
     assert 'name="permit_type"' not in html(client.get(url))
     client.post(url, {"permit_type": permit_type("residence").pk, **WINDOW})
@@ -495,9 +502,9 @@ def test_a_submitted_application_cannot_be_edited(client, resident):
     case = submitted_application(resident)
     client.force_login(resident.user)
 
-    response = client.get(reverse("residents:permit_application_edit", args=[case.reference]))
+    response = client.get(reverse("permits:permit_application_edit", args=[case.reference]))
 
-    assert response["Location"] == reverse("residents:case_detail", args=[case.reference])
+    assert response["Location"] == reverse("cases:case_detail", args=[case.reference])
     assert any("不能再修改" in m for m in flash(response))
 
 
@@ -507,14 +514,14 @@ def test_a_submitted_application_cannot_be_edited(client, resident):
 def test_the_permit_page_shows_the_card(client, permit):
     client.force_login(permit.holder.user)
 
-    page = html(client.get(reverse("residents:permit_detail", args=[permit.number])))
+    page = html(client.get(reverse("permits:permit_detail", args=[permit.number])))
 
     card = section(page, "permit-card")
     holder = permit.holder
     assert holder.name in card and holder.id_number_masked in card
     assert permit.number in card and "就业类居住证" in card
     assert "2025-04-01" in card and "2026-03-31" in card and "有效" in card
-    assert reverse("residents:permit_qr", args=[permit.number]) in card
+    assert reverse("permits:permit_qr", args=[permit.number]) in card
     assert 'id="permit-card-serial"' not in card
 
 
@@ -522,14 +529,14 @@ def test_a_replacement_card_shows_its_serial(client, permit):
     Permit.objects.filter(pk=permit.pk).update(card_serial=2)
     client.force_login(permit.holder.user)
 
-    page = html(client.get(reverse("residents:permit_detail", args=[permit.number])))
+    page = html(client.get(reverse("permits:permit_detail", args=[permit.number])))
 
     assert "第 2 张" in section(page, "permit-card")
 
 
 def test_the_endorse_button_appears_when_the_window_opens_and_stays_once_it_has_passed(client, permit):
     client.force_login(permit.holder.user)
-    url = reverse("residents:permit_detail", args=[permit.number])
+    url = reverse("permits:permit_detail", args=[permit.number])
 
     with at(datetime.date(2026, 2, 28)):
         before = html(client.get(url))
@@ -548,9 +555,9 @@ def test_the_endorse_button_appears_when_the_window_opens_and_stays_once_it_has_
 def test_endorsing_in_the_window_while_registered_is_approved_at_once(client, permit):
     client.force_login(permit.holder.user)
 
-    response = client.post(reverse("residents:permit_endorse", args=[permit.number]))
+    response = client.post(reverse("permits:permit_endorse", args=[permit.number]))
 
-    assert response["Location"] == reverse("residents:permit_detail", args=[permit.number])
+    assert response["Location"] == reverse("permits:permit_detail", args=[permit.number])
     assert "签注成功，有效期至 2027-03-31。" in flash(response)
     permit.refresh_from_db()
     assert permit.valid_until == datetime.date(2027, 3, 31)
@@ -560,12 +567,12 @@ def test_endorsing_without_a_current_registration_goes_to_a_caseworker(client, r
     holder_permit = permit_row(resident, issued_on=ISSUED)
     client.force_login(resident.user)
 
-    response = client.post(reverse("residents:permit_endorse", args=[holder_permit.number]))
+    response = client.post(reverse("permits:permit_endorse", args=[holder_permit.number]))
 
     case = Case.objects.get(case_type=selectors.PERMIT_ENDORSEMENT_CASE_TYPE)
     assert case.status == CaseStatus.SUBMITTED
     assert f"已提交，受理编号 {case.reference}，工作人员会在 15 日内办理。" in flash(response)
-    page = html(client.get(reverse("residents:permit_detail", args=[holder_permit.number])))
+    page = html(client.get(reverse("permits:permit_detail", args=[holder_permit.number])))
     assert case.reference in section(page, "endorsement-pending")
     assert 'id="endorse"' not in page
 
@@ -574,7 +581,7 @@ def test_endorsing_before_the_window_is_refused_with_the_dates(client, permit):
     client.force_login(permit.holder.user)
 
     with at(datetime.date(2026, 2, 1)):
-        response = client.post(reverse("residents:permit_endorse", args=[permit.number]))
+        response = client.post(reverse("permits:permit_endorse", args=[permit.number]))
 
     assert any("2026-03-01 至 2026-03-31" in m for m in flash(response))
     assert not PermitEndorsement.objects.exists()
@@ -582,22 +589,22 @@ def test_endorsing_before_the_window_is_refused_with_the_dates(client, permit):
 
 def test_endorsing_from_the_overview_returns_there_but_never_to_another_site(client, permit):
     client.force_login(permit.holder.user)
-    url = reverse("residents:permit_endorse", args=[permit.number])
+    url = reverse("permits:permit_endorse", args=[permit.number])
 
-    back_home = client.post(url, {"next": reverse("residents:permit")})
-    assert back_home["Location"] == reverse("residents:permit")
+    back_home = client.post(url, {"next": reverse("permits:permit")})
+    assert back_home["Location"] == reverse("permits:permit")
 
     with at(datetime.date(2027, 3, 5)):
         client.force_login(permit.holder.user)
         elsewhere = client.post(url, {"next": "https://evil.example/"})
-    assert elsewhere["Location"] == reverse("residents:permit_detail", args=[permit.number])
+    assert elsewhere["Location"] == reverse("permits:permit_detail", args=[permit.number])
 
 
 def test_a_late_endorsement_is_marked_and_says_from_when_residence_counts_again(client, permit):
     with at(datetime.date(2026, 4, 10)):
         client.force_login(permit.holder.user)
-        client.post(reverse("residents:permit_endorse", args=[permit.number]))
-        page = html(client.get(reverse("residents:permit_detail", args=[permit.number])))
+        client.post(reverse("permits:permit_endorse", args=[permit.number]))
+        page = html(client.get(reverse("permits:permit_detail", args=[permit.number])))
 
     history = section(page, "endorsement")
     assert "逾期补办" in history
@@ -607,10 +614,10 @@ def test_a_late_endorsement_is_marked_and_says_from_when_residence_counts_again(
 
 def test_the_permit_page_links_to_replacement_or_to_the_replacement_in_progress(client, permit):
     client.force_login(permit.holder.user)
-    url = reverse("residents:permit_detail", args=[permit.number])
+    url = reverse("permits:permit_detail", args=[permit.number])
 
-    assert reverse("residents:permit_replace", args=[permit.number]) in html(client.get(url))
-    case = services.permit_replacement_start(actor=permit.holder.user, permit=permit, reason="lost", **WINDOW)
+    assert reverse("permits:permit_replace", args=[permit.number]) in html(client.get(url))
+    case = permits_services.permit_replacement_start(actor=permit.holder.user, permit=permit, reason="lost", **WINDOW)
     page = html(client.get(url))
     assert case.reference in section(page, "replacement-open")
 
@@ -624,7 +631,7 @@ def test_the_qr_code_is_an_uncached_svg_of_the_verification_address(client, perm
     monkeypatch.setattr(permit_views.qrcode, "make", lambda data, **kw: encoded.append(data) or make(data, **kw))
     client.force_login(permit.holder.user)
 
-    response = client.get(reverse("residents:permit_qr", args=[permit.number]))
+    response = client.get(reverse("permits:permit_qr", args=[permit.number]))
 
     assert response["Content-Type"] == "image/svg+xml"
     assert response["Cache-Control"] == "private, no-store"
@@ -638,10 +645,10 @@ def test_the_qr_code_is_an_uncached_svg_of_the_verification_address(client, perm
 def test_a_lost_card_replacement_opens_a_case_and_leads_to_it(client, permit):
     client.force_login(permit.holder.user)
 
-    response = client.post(reverse("residents:permit_replace", args=[permit.number]), {"reason": "lost", **EXPRESS})
+    response = client.post(reverse("permits:permit_replace", args=[permit.number]), {"reason": "lost", **EXPRESS})
 
     case = Case.objects.get(case_type=selectors.PERMIT_REPLACEMENT_CASE_TYPE)
-    assert response["Location"] == reverse("residents:case_detail", args=[case.reference])
+    assert response["Location"] == reverse("cases:case_detail", args=[case.reference])
     assert case.permit_application.permit == permit and case.permit_application.replacement_reason == "lost"
     page = html(client.get(response["Location"]))
     assert "近期免冠证件照" in page and "遗失" in section(page, "permit-application")
@@ -649,7 +656,7 @@ def test_a_lost_card_replacement_opens_a_case_and_leads_to_it(client, permit):
 
 def test_a_replacement_without_a_reason_or_a_phone_saves_nothing(client, permit):
     client.force_login(permit.holder.user)
-    url = reverse("residents:permit_replace", args=[permit.number])
+    url = reverse("permits:permit_replace", args=[permit.number])
 
     no_reason = html(client.post(url, {**EXPRESS}))
     no_phone = html(client.post(url, {"reason": "damaged", **EXPRESS, "recipient_phone": ""}))
@@ -690,10 +697,10 @@ def test_verification_of_a_suspended_permit_says_invalid(client, permit):
 
 def test_an_unknown_or_replaced_code_cannot_be_verified(client, permit, caseworker):
     old_token = permit.verify_token
-    case = services.permit_replacement_start(actor=permit.holder.user, permit=permit, reason="lost", **WINDOW)
+    case = permits_services.permit_replacement_start(actor=permit.holder.user, permit=permit, reason="lost", **WINDOW)
     upload_permit_documents(case)
-    services.case_submit(actor=permit.holder.user, case=case)
-    services.case_approve(actor=caseworker, case=case)
+    cases_services.case_submit(actor=permit.holder.user, case=case)
+    cases_services.case_approve(actor=caseworker, case=case)
 
     for token in (old_token, "not-a-token"):
         response = client.get(reverse("permit_verify", args=[token]))
@@ -711,6 +718,6 @@ def test_an_unknown_or_replaced_code_cannot_be_verified(client, permit, casework
 def test_the_service_list_and_my_page_lead_to_the_permit_page(client, resident):
     client.force_login(resident.user)
 
-    assert f'href="{reverse("residents:permit")}"' in html(client.get(reverse("home")))
-    assert f'href="{reverse("residents:permit")}"' in section(html(client.get(reverse("residents:mine"))), "my-permit")
-    assert f'href="{reverse("residents:permit")}"' in html(client.get(reverse("residents:residence")))
+    assert f'href="{reverse("permits:permit")}"' in html(client.get(reverse("home")))
+    assert f'href="{reverse("permits:permit")}"' in section(html(client.get(reverse("residents:mine"))), "my-permit")
+    assert f'href="{reverse("permits:permit")}"' in html(client.get(reverse("residents:residence")))

@@ -13,12 +13,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cases.choices import CaseStatus
 from notifications.models import Delivery, Notification, Reminder
 from notifications.reminders import sweeps, sweeps_run
 from notifications.services import notification_render
-from residents import selectors, services
-from residents.choices import CaseStatus
-from residents.models import Permit
+from permits import selectors, services
+from permits.models import Permit
 
 from ..factories import ResidentFactory, UserFactory, guardian_link
 from ..permits import permit_row, register
@@ -90,7 +90,7 @@ def test_thirty_days_before_the_year_ends_the_holder_is_reminded_once(resident, 
     [message] = Notification.objects.all()
     assert (message.recipient, message.template) == (resident.user, "permit.endorsement_due")
     assert message.context == {"number": permit.number, "valid_until": "2026-08-31", "days": 30}
-    assert message.link == reverse("residents:permit_detail", args=[permit.number])
+    assert message.link == reverse("permits:permit_detail", args=[permit.number])
     body = notification_render(message, language="zh-hans").body
     assert permit.number in body and "2026-08-31" in body and "还有 30 天" in body
     assert set(Delivery.objects.values_list("channel", flat=True)) == {"sms", "email"}

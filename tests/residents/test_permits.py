@@ -16,11 +16,17 @@ from dateutil.relativedelta import relativedelta
 from django.db import connection
 from django.utils import timezone
 
+from cases import services as cases_services
+from cases.choices import CaseEvent, CaseStatus
+from cases.models import Case
+from kernel.errors import DomainError
 from notifications.models import Notification
+from permits import selectors as permits_selectors
+from permits import services as permits_services
+from permits.choices import DeliveryMethod, PermitEvent, ReplacementReason
+from permits.models import Permit, PermitApplication, PermitEndorsement
 from residents import selectors, services
-from residents.choices import AuditEventType, CaseStatus, DeliveryMethod, ReplacementReason
-from residents.models import AuditEvent, Case, Permit, PermitApplication, PermitEndorsement
-from yuean.errors import DomainError
+from residents.models import AuditEvent
 
 from ..casework import pdf, refused
 from ..factories import ResidentFactory, guardian_link, street
@@ -79,11 +85,11 @@ def events(event_type: str) -> list[AuditEvent]:
 def approved_application(resident, caseworker, **delivery: str) -> Case:  # type: ignore[no-untyped-def]
     """A first application, submitted and approved: the permit is issued."""
     registered_long_enough(resident)
-    return services.case_approve(actor=caseworker, case=submitted_application(resident, **delivery))
+    return cases_services.case_approve(actor=caseworker, case=submitted_application(resident, **delivery))
 
 
 def endorse(permit: Permit, actor) -> Case:  # type: ignore[no-untyped-def]
-    return services.permit_endorse(actor=actor, permit=permit)
+    return permits_services.permit_endorse(actor=actor, permit=permit)
 
 
 # --- the half-year rule (条例 art. 2) -------------------------------------------------------------------
@@ -113,7 +119,9 @@ def test_on_the_day_half_a_year_is_complete_the_application_starts(resident, clo
 
     case = start_application(resident)
 
-    assert (case.case_type, case.status, case.applicant) == (selectors.PERMIT_CASE_TYPE, CaseStatus.DRAFT, resident)
+    assert (case.case_type, case.status, case.applicant) == (
+        permits_selectors.PERMIT_CASE_TYPE, CaseStatus.DRAFT, resident
+    )
     assert case.permit_application.permit_type == permit_type("employment")
 
 
@@ -121,8 +129,8 @@ def test_the_eligibility_selector_says_since_when_and_from_when(resident, clock)
     clock(REGISTERED_ON)
     register(resident, since=REGISTERED_ON)
 
-    before = selectors.permit_eligibility(resident=resident, today=HALF_YEAR_ON - DAY)
-    on_the_day = selectors.permit_eligibility(resident=resident, today=HALF_YEAR_ON)
+    before = permits_selectors.permit_eligibility(resident=resident, today=HALF_YEAR_ON - DAY)
+    on_the_day = permits_selectors.permit_eligibility(resident=resident, today=HALF_YEAR_ON)
 
     assert (before.registered, before.continuous_since, before.eligible_from, before.residence_met) == (
         True, REGISTERED_ON, HALF_YEAR_ON, False,
@@ -139,15 +147,15 @@ def test_the_eligibility_selector_names_the_permit_held_and_the_open_application
     permit = permit_row(other_resident, issued_on=ISSUED)
     registered_long_enough(other_resident)
 
-    applying = selectors.permit_eligibility(resident=resident)
-    holding = selectors.permit_eligibility(resident=other_resident)
+    applying = permits_selectors.permit_eligibility(resident=resident)
+    holding = permits_selectors.permit_eligibility(resident=other_resident)
 
     assert applying.open_application == case and not applying.allows(permit_type("employment"))
     assert holding.permit == permit and not holding.allows(permit_type("talent"))
 
 
 def test_not_registered_at_all_the_eligibility_selector_says_so(resident):
-    facts = selectors.permit_eligibility(resident=resident)
+    facts = permits_selectors.permit_eligibility(resident=resident)
 
     assert (facts.registered, facts.continuous_since, facts.eligible_from, facts.residence_met) == (
         False, None, None, False,
@@ -164,7 +172,7 @@ def test_moving_within_the_district_on_the_same_day_keeps_the_half_year_count(re
     assert first.ended_on == moved_on
 
     clock(HALF_YEAR_ON)
-    facts = selectors.permit_eligibility(resident=resident)
+    facts = permits_selectors.permit_eligibility(resident=resident)
 
     assert facts.continuous_since == REGISTERED_ON and facts.residence_met
     assert start_application(resident).status == CaseStatus.DRAFT
@@ -178,7 +186,7 @@ def test_a_registration_starting_the_day_after_the_last_one_ended_keeps_the_coun
     services.residence_end(actor=resident.user, registration=first, ended_on=left_on, reason="搬家")
     register(resident, since=left_on + DAY, community=fushan_community)
 
-    assert selectors.permit_eligibility(resident=resident, today=HALF_YEAR_ON).continuous_since == REGISTERED_ON
+    assert permits_selectors.permit_eligibility(resident=resident, today=HALF_YEAR_ON).continuous_since == REGISTERED_ON
 
 
 def test_a_gap_of_more_than_a_day_between_registrations_restarts_the_count(resident, fushan_community, clock):
@@ -191,7 +199,7 @@ def test_a_gap_of_more_than_a_day_between_registrations_restarts_the_count(resid
     register(resident, since=restarted_on, community=fushan_community)
     clock(HALF_YEAR_ON)
 
-    facts = selectors.permit_eligibility(resident=resident)
+    facts = permits_selectors.permit_eligibility(resident=resident)
     error = refused(start_application, resident=resident)
 
     assert facts.continuous_since == restarted_on
@@ -245,7 +253,7 @@ def test_a_second_application_while_one_is_open_is_a_conflict_until_the_first_is
     first = start_application(resident)
 
     error = refused(start_application, resident=resident, **WINDOW)
-    services.case_withdraw(actor=resident.user, case=first)
+    cases_services.case_withdraw(actor=resident.user, case=first)
     second = start_application(resident, **WINDOW)
 
     assert (error.code, error.conflict) == ("permit_application_open", True)
@@ -310,9 +318,9 @@ def test_submitting_without_a_document_the_type_requires_is_refused_naming_it(re
     registered_long_enough(resident)
     case = start_application(resident)
     for kind in ("id_card", "photo", "address_proof"):
-        services.case_document_upload(actor=resident.user, case=case, kind=kind, upload=pdf())
+        cases_services.case_document_upload(actor=resident.user, case=case, kind=kind, upload=pdf())
 
-    error = refused(services.case_submit, actor=resident.user, case=case)
+    error = refused(cases_services.case_submit, actor=resident.user, case=case)
 
     assert (error.code, error.field) == ("documents_missing", "documents")
     assert EMPLOYMENT_PROOF in str(error.message)
@@ -324,10 +332,10 @@ def test_each_type_has_its_own_proof(resident):
     registered_long_enough(resident)
     case = start_application(resident, type_key="study")
     for kind in ("id_card", "photo", "address_proof"):
-        services.case_document_upload(actor=resident.user, case=case, kind=kind, upload=pdf())
+        cases_services.case_document_upload(actor=resident.user, case=case, kind=kind, upload=pdf())
 
-    error = refused(services.case_submit, actor=resident.user, case=case)
-    refused_kind = refused(services.case_document_upload, actor=resident.user, case=case, kind="employment_proof",
+    error = refused(cases_services.case_submit, actor=resident.user, case=case)
+    refused_kind = refused(cases_services.case_document_upload, actor=resident.user, case=case, kind="employment_proof",
                            upload=pdf())  # fmt: skip
 
     assert "学校出具的在读证明" in str(error.message)
@@ -342,11 +350,11 @@ def test_a_document_the_administrator_adds_to_a_type_is_required_of_new_applicat
     kind.save()
     case = start_application(resident)
     for key in ("id_card", "photo", "address_proof", "employment_proof"):
-        services.case_document_upload(actor=resident.user, case=case, kind=key, upload=pdf())
+        cases_services.case_document_upload(actor=resident.user, case=case, kind=key, upload=pdf())
 
-    error = refused(services.case_submit, actor=resident.user, case=case)
-    services.case_document_upload(actor=resident.user, case=case, kind="social_insurance", upload=pdf())
-    case = services.case_submit(actor=resident.user, case=case)
+    error = refused(cases_services.case_submit, actor=resident.user, case=case)
+    cases_services.case_document_upload(actor=resident.user, case=case, kind="social_insurance", upload=pdf())
+    case = cases_services.case_submit(actor=resident.user, case=case)
 
     assert error.code == "documents_missing"
     assert "社保缴纳证明" in str(error.message)
@@ -357,15 +365,15 @@ def test_the_missing_documents_notice_is_sent_once_and_resubmission_needs_what_i
     registered_long_enough(resident)
     case = submitted_application(resident)
     clock(TODAY, hour=11)
-    case = services.case_request_documents(actor=caseworker, case=case, missing=["photo", "employment_proof"],
+    case = cases_services.case_request_documents(actor=caseworker, case=case, missing=["photo", "employment_proof"],
                                            note="照片需白底")  # fmt: skip
 
-    again = refused(services.case_request_documents, actor=caseworker, case=case, missing=["id_card"])
+    again = refused(cases_services.case_request_documents, actor=caseworker, case=case, missing=["id_card"])
     clock(TODAY, hour=12)
-    services.case_document_upload(actor=resident.user, case=case, kind="photo", upload=pdf("白底照片.pdf"))
-    still = refused(services.case_resubmit, actor=resident.user, case=case)
-    services.case_document_upload(actor=resident.user, case=case, kind="employment_proof", upload=pdf())
-    case = services.case_resubmit(actor=resident.user, case=case)
+    cases_services.case_document_upload(actor=resident.user, case=case, kind="photo", upload=pdf("白底照片.pdf"))
+    still = refused(cases_services.case_resubmit, actor=resident.user, case=case)
+    cases_services.case_document_upload(actor=resident.user, case=case, kind="employment_proof", upload=pdf())
+    case = cases_services.case_resubmit(actor=resident.user, case=case)
 
     assert (again.code, again.conflict) == ("notice_already_sent", True)
     assert still.code == "documents_missing"
@@ -388,15 +396,15 @@ def test_a_document_the_notice_asked_for_can_still_be_supplied_after_the_adminis
     registered_long_enough(resident)
     case = submitted_application(resident)
     clock(TODAY, hour=11)
-    case = services.case_request_documents(actor=caseworker, case=case, missing=["employment_proof"])
+    case = cases_services.case_request_documents(actor=caseworker, case=case, missing=["employment_proof"])
     kind = permit_type("employment")
     kind.documents = [item for item in kind.documents if item["key"] != "employment_proof"]
     kind.save()
     clock(TODAY, hour=12)
 
     try:
-        services.case_document_upload(actor=resident.user, case=case, kind="employment_proof", upload=pdf())
-        case = services.case_resubmit(actor=resident.user, case=case)
+        cases_services.case_document_upload(actor=resident.user, case=case, kind="employment_proof", upload=pdf())
+        case = cases_services.case_resubmit(actor=resident.user, case=case)
     except DomainError as error:
         pytest.fail(f"the applicant cannot answer the notice any more: {error.code} ({error})")
 
@@ -425,7 +433,7 @@ def test_a_registration_ended_between_start_and_submission_stops_the_submission(
     upload_permit_documents(case)
     services.residence_end(actor=resident.user, registration=registration, ended_on=TODAY, reason="离开越城")
 
-    error = refused(services.case_submit, actor=resident.user, case=case)
+    error = refused(cases_services.case_submit, actor=resident.user, case=case)
 
     assert error.code == "not_registered"
     case.refresh_from_db()
@@ -447,7 +455,7 @@ def test_approval_issues_a_permit_numbered_by_the_district_valid_for_a_year(resi
     assert (permit.application, permit.permit_type.key, permit.card_serial) == (case, "employment", 1)
     assert permit.continuity_restarted_on is None and permit.is_valid
     assert PermitApplication.objects.get(case=case).permit == permit
-    [issued] = events(AuditEventType.PERMIT_ISSUED)
+    [issued] = events(PermitEvent.PERMIT_ISSUED)
     assert (issued.actor, issued.subject, issued.object_id) == (caseworker, resident, str(permit.pk))
     assert issued.new_values["number"] == permit.number
     assert issued.new_values["valid_until"] == "2027-03-09"
@@ -456,16 +464,16 @@ def test_approval_issues_a_permit_numbered_by_the_district_valid_for_a_year(resi
 def test_a_permit_is_approved_only_once(resident, caseworker):
     case = approved_application(resident, caseworker)
 
-    error = refused(services.case_approve, actor=caseworker, case=case)
+    error = refused(cases_services.case_approve, actor=caseworker, case=case)
 
     assert (error.code, error.conflict) == ("transition_not_allowed", True)
     assert Permit.objects.count() == 1
-    assert len(events(AuditEventType.PERMIT_ISSUED)) == 1
+    assert len(events(PermitEvent.PERMIT_ISSUED)) == 1
 
 
 def test_a_refused_application_issues_nothing_and_a_new_one_may_be_made(resident, caseworker):
     registered_long_enough(resident)
-    case = services.case_refuse(actor=caseworker, case=submitted_application(resident), reason="就业证明无法核实")
+    case = cases_services.case_refuse(actor=caseworker, case=submitted_application(resident), reason="就业证明无法核实")
 
     again = start_application(resident)
 
@@ -493,7 +501,7 @@ def test_sending_by_express_needs_a_courier_and_a_valid_tracking_number(
     case = approved_application(resident, caseworker)
     events_before = AuditEvent.objects.count()
 
-    error = refused(services.permit_dispatch, actor=caseworker, case=case, courier=courier,
+    error = refused(permits_services.permit_dispatch, actor=caseworker, case=case, courier=courier,
                     tracking_number=tracking_number)  # fmt: skip
 
     assert (error.code, error.field) == (code, field)
@@ -508,7 +516,9 @@ def test_sending_by_express_tells_the_applicant_the_courier_and_tracking_number(
     case = approved_application(resident, caseworker)
     clock(TODAY + 3 * DAY)
 
-    case = services.permit_dispatch(actor=caseworker, case=case, courier=" 顺丰速运 ", tracking_number="sf1234567890")
+    case = permits_services.permit_dispatch(
+        actor=caseworker, case=case, courier=" 顺丰速运 ", tracking_number="sf1234567890"
+    )
 
     assert case.status == CaseStatus.ISSUED
     detail = PermitApplication.objects.get(case=case)
@@ -517,14 +527,14 @@ def test_sending_by_express_tells_the_applicant_the_courier_and_tracking_number(
     [message] = notes_to(resident.user, "permit.dispatched")
     assert (message.context["courier"], message.context["tracking_number"]) == ("顺丰速运", "SF1234567890")
     assert message.context["reference"] == case.reference
-    [event] = events(AuditEventType.PERMIT_DISPATCHED)
+    [event] = events(PermitEvent.PERMIT_DISPATCHED)
     assert event.actor == caseworker and event.new_values["tracking_number"] == "SF1234567890"
 
 
 def test_collection_at_the_window_needs_no_tracking_and_says_where(resident, caseworker):
     case = approved_application(resident, caseworker, **WINDOW)
 
-    case = services.permit_dispatch(actor=caseworker, case=case)
+    case = permits_services.permit_dispatch(actor=caseworker, case=case)
 
     assert case.status == CaseStatus.ISSUED
     detail = PermitApplication.objects.get(case=case)
@@ -537,10 +547,10 @@ def test_collection_at_the_window_needs_no_tracking_and_says_where(resident, cas
 
 def test_delivery_closes_the_case_with_the_day_it_arrived(resident, caseworker, clock):
     case = approved_application(resident, caseworker)
-    case = services.permit_dispatch(actor=caseworker, case=case, courier="EMS", tracking_number="EA123456789CN")
+    case = permits_services.permit_dispatch(actor=caseworker, case=case, courier="EMS", tracking_number="EA123456789CN")
     clock(TODAY + 5 * DAY)
 
-    case = services.permit_deliver(actor=caseworker, case=case)
+    case = permits_services.permit_deliver(actor=caseworker, case=case)
 
     assert case.status == CaseStatus.DELIVERED
     assert PermitApplication.objects.get(case=case).delivered_at == now_at(TODAY + 5 * DAY)
@@ -550,9 +560,9 @@ def test_a_card_is_not_sent_before_approval_nor_delivered_before_it_is_sent(resi
     registered_long_enough(resident)
     case = submitted_application(resident, **WINDOW)
 
-    early = refused(services.permit_dispatch, actor=caseworker, case=case)
-    case = services.case_approve(actor=caseworker, case=case)
-    undelivered = refused(services.permit_deliver, actor=caseworker, case=case)
+    early = refused(permits_services.permit_dispatch, actor=caseworker, case=case)
+    case = cases_services.case_approve(actor=caseworker, case=case)
+    undelivered = refused(permits_services.permit_deliver, actor=caseworker, case=case)
 
     assert early.code == undelivered.code == "transition_not_allowed"
     detail = PermitApplication.objects.get(case=case)
@@ -564,7 +574,7 @@ def test_only_a_caseworker_of_the_street_may_send_the_card(resident, caseworker,
     case = approved_application(resident, caseworker)
     actor = resident.user if who == "applicant" else caseworker_elsewhere
 
-    error = refused(services.permit_dispatch, actor=actor, case=case, courier="顺丰速运",
+    error = refused(permits_services.permit_dispatch, actor=actor, case=case, courier="顺丰速运",
                     tracking_number="SF1234567890")  # fmt: skip
 
     assert error.code == "not_allowed"
@@ -582,7 +592,7 @@ def test_someone_not_allowed_to_send_the_card_is_told_so_before_their_input_is_c
     case = approved_application(resident, caseworker)
 
     codes = {
-        who: refused(services.permit_dispatch, actor=actor, case=case).code
+        who: refused(permits_services.permit_dispatch, actor=actor, case=case).code
         for who, actor in (("applicant", resident.user), ("caseworker_elsewhere", caseworker_elsewhere))
     }
 
@@ -603,7 +613,7 @@ def issued_permit(resident):  # type: ignore[no-untyped-def]
 
 def test_the_endorsement_window_is_the_month_before_the_anniversary(issued_permit):
     assert issued_permit.valid_until == V
-    assert selectors.endorsement_window(issued_permit) == (WINDOW_OPENS, V)
+    assert permits_selectors.endorsement_window(issued_permit) == (WINDOW_OPENS, V)
 
 
 def test_the_day_before_the_window_opens_the_endorsement_is_refused_with_both_dates(resident, issued_permit, clock):
@@ -614,7 +624,7 @@ def test_the_day_before_the_window_opens_the_endorsement_is_refused_with_both_da
     assert error.code == "endorsement_not_open"
     assert WINDOW_OPENS.isoformat() in str(error.message) and V.isoformat() in str(error.message)
     assert not PermitEndorsement.objects.exists()
-    assert not Case.objects.filter(case_type=selectors.PERMIT_ENDORSEMENT_CASE_TYPE).exists()
+    assert not Case.objects.filter(case_type=permits_selectors.PERMIT_ENDORSEMENT_CASE_TYPE).exists()
 
 
 @pytest.mark.parametrize(
@@ -629,7 +639,7 @@ def test_an_endorsement_is_on_time_up_to_the_last_day_and_late_from_the_next(res
 
     endorsement = PermitEndorsement.objects.get(case=case)
     assert (endorsement.applied_on, endorsement.year_ending, endorsement.late) == (day, V, late)
-    assert case.case_type == selectors.PERMIT_ENDORSEMENT_CASE_TYPE
+    assert case.case_type == permits_selectors.PERMIT_ENDORSEMENT_CASE_TYPE
     assert case.reference.startswith("QZ")
 
 
@@ -641,21 +651,21 @@ def test_an_on_time_endorsement_of_a_registered_holder_is_approved_by_the_rule(r
 
     issued_permit.refresh_from_db()
     assert case.status == CaseStatus.APPROVED
-    assert issued_permit.valid_until == NEXT_YEAR_ENDS == selectors.permit_anniversary(issued_permit, 2) - DAY
+    assert issued_permit.valid_until == NEXT_YEAR_ENDS == permits_selectors.permit_anniversary(issued_permit, 2) - DAY
     assert issued_permit.continuity_restarted_on is None
     endorsement = PermitEndorsement.objects.get(case=case)
     assert (endorsement.automatic, endorsement.endorsed_on, endorsement.valid_until_after) == (
         True, day, NEXT_YEAR_ENDS,
     )  # fmt: skip
     approval = AuditEvent.objects.get(
-        event_type=AuditEventType.CASE_TRANSITION, object_id=str(case.pk), new_values__status=CaseStatus.APPROVED
+        event_type=CaseEvent.CASE_TRANSITION, object_id=str(case.pk), new_values__status=CaseStatus.APPROVED
     )
     assert (approval.actor, approval.reason) == (None, AUTOMATIC_REASON)
-    [endorsed] = events(AuditEventType.PERMIT_ENDORSED)
+    [endorsed] = events(PermitEvent.PERMIT_ENDORSED)
     assert endorsed.actor is None
     assert endorsed.old_values == {"valid_until": V.isoformat()}
     assert endorsed.new_values == {"valid_until": NEXT_YEAR_ENDS.isoformat(), "late": False}
-    assert selectors.residence_counted_from(resident=resident) == datetime.date(2024, 1, 1)
+    assert permits_selectors.residence_counted_from(resident=resident) == datetime.date(2024, 1, 1)
 
 
 def test_after_an_endorsement_the_next_one_waits_for_next_years_window(resident, issued_permit, clock):
@@ -690,7 +700,7 @@ def test_a_holder_no_longer_registered_waits_for_a_caseworker(resident, unregist
     assert PermitEndorsement.objects.get(case=case).automatic is False
     unregistered_holder_permit.refresh_from_db()
     assert unregistered_holder_permit.valid_until == V
-    assert not events(AuditEventType.PERMIT_ENDORSED)
+    assert not events(PermitEvent.PERMIT_ENDORSED)
 
 
 def test_a_caseworker_refusing_the_endorsement_leaves_the_permit_as_it_was(
@@ -699,7 +709,7 @@ def test_a_caseworker_refusing_the_endorsement_leaves_the_permit_as_it_was(
     clock(datetime.date(2026, 3, 1))
     case = endorse(unregistered_holder_permit, resident.user)
 
-    case = services.case_refuse(actor=caseworker, case=case, reason="已不在越城区居住")
+    case = cases_services.case_refuse(actor=caseworker, case=case, reason="已不在越城区居住")
 
     unregistered_holder_permit.refresh_from_db()
     assert (case.status, case.decision_reason) == (CaseStatus.REFUSED, "已不在越城区居住")
@@ -715,13 +725,13 @@ def test_a_caseworker_approving_the_endorsement_extends_the_permit(
     case = endorse(unregistered_holder_permit, resident.user)
     clock(datetime.date(2026, 3, 5))
 
-    services.case_approve(actor=caseworker, case=case)
+    cases_services.case_approve(actor=caseworker, case=case)
 
     unregistered_holder_permit.refresh_from_db()
     assert unregistered_holder_permit.valid_until == NEXT_YEAR_ENDS
     endorsement = PermitEndorsement.objects.get(case=case)
     assert (endorsement.endorsed_on, endorsement.automatic) == (datetime.date(2026, 3, 5), False)
-    [endorsed] = events(AuditEventType.PERMIT_ENDORSED)
+    [endorsed] = events(PermitEvent.PERMIT_ENDORSED)
     assert endorsed.actor == caseworker
 
 
@@ -764,7 +774,7 @@ def test_a_late_endorsement_restores_the_permit_and_restarts_continuous_residenc
 ):
     clock(applied_on)
     assert not issued_permit.is_valid
-    assert selectors.residence_counted_from(resident=resident) == datetime.date(2024, 1, 1)
+    assert permits_selectors.residence_counted_from(resident=resident) == datetime.date(2024, 1, 1)
 
     case = endorse(issued_permit, resident.user)
 
@@ -773,10 +783,10 @@ def test_a_late_endorsement_restores_the_permit_and_restarts_continuous_residenc
     assert issued_permit.is_valid
     assert issued_permit.valid_until == valid_until
     assert issued_permit.continuity_restarted_on == applied_on
-    assert selectors.residence_counted_from(resident=resident) == applied_on
+    assert permits_selectors.residence_counted_from(resident=resident) == applied_on
     endorsement = PermitEndorsement.objects.get(case=case)
     assert endorsement.late and endorsement.valid_until_after == valid_until
-    [endorsed] = events(AuditEventType.PERMIT_ENDORSED)
+    [endorsed] = events(PermitEvent.PERMIT_ENDORSED)
     assert endorsed.new_values["continuity_restarted_on"] == applied_on.isoformat()
 
 
@@ -788,7 +798,7 @@ def test_a_late_endorsement_decided_by_a_caseworker_restarts_the_count_from_the_
     case = endorse(unregistered_holder_permit, resident.user)
     clock(asked_on + 10 * DAY)
 
-    services.case_approve(actor=caseworker, case=case)
+    cases_services.case_approve(actor=caseworker, case=case)
 
     unregistered_holder_permit.refresh_from_db()
     assert unregistered_holder_permit.continuity_restarted_on == asked_on
@@ -806,7 +816,7 @@ def test_a_later_registration_still_counts_from_its_own_start_after_a_restart(
                            reason="离开越城")  # fmt: skip
     register(resident, since=datetime.date(2026, 8, 1), community=fushan_community)
 
-    assert selectors.residence_counted_from(resident=resident) == datetime.date(2026, 8, 1)
+    assert permits_selectors.residence_counted_from(resident=resident) == datetime.date(2026, 8, 1)
 
 
 # --- 29 February ----------------------------------------------------------------------------------------
@@ -816,12 +826,12 @@ def test_a_permit_issued_on_29_february_has_its_anniversaries_on_28_february(res
     leap_day = datetime.date(2024, 2, 29)
     clock(leap_day)
     register(resident, since=datetime.date(2023, 8, 1))
-    services.case_approve(actor=caseworker, case=submitted_application(resident))
+    cases_services.case_approve(actor=caseworker, case=submitted_application(resident))
     permit = Permit.objects.get(holder=resident)
 
     assert (permit.issued_on, permit.valid_until) == (leap_day, datetime.date(2025, 2, 27))
-    assert selectors.permit_anniversary(permit, 1) == datetime.date(2025, 2, 28)
-    assert selectors.endorsement_window(permit) == (datetime.date(2025, 1, 28), datetime.date(2025, 2, 27))
+    assert permits_selectors.permit_anniversary(permit, 1) == datetime.date(2025, 2, 28)
+    assert permits_selectors.endorsement_window(permit) == (datetime.date(2025, 1, 28), datetime.date(2025, 2, 27))
 
     clock(datetime.date(2025, 2, 10))
     endorse(permit, resident.user)
@@ -846,55 +856,58 @@ def test_a_lost_card_is_replaced_with_the_same_number_and_validity_and_a_new_qr_
     permit = permit_row(resident, issued_on=datetime.date(2025, 9, 1))
     old_token, number, valid_until = permit.verify_token, permit.number, permit.valid_until
 
-    case = services.permit_replacement_start(actor=resident.user, permit=permit, reason=ReplacementReason.LOST,
+    case = permits_services.permit_replacement_start(actor=resident.user, permit=permit, reason=ReplacementReason.LOST,
                                              **WINDOW)  # fmt: skip
-    assert (case.case_type, case.status) == (selectors.PERMIT_REPLACEMENT_CASE_TYPE, CaseStatus.DRAFT)
+    assert (case.case_type, case.status) == (permits_selectors.PERMIT_REPLACEMENT_CASE_TYPE, CaseStatus.DRAFT)
     detail = PermitApplication.objects.get(case=case)
     assert (detail.permit, detail.replacement_reason) == (permit, ReplacementReason.LOST)
-    services.case_document_upload(actor=resident.user, case=case, kind="photo", upload=pdf())
-    case = services.case_submit(actor=resident.user, case=case)
-    services.case_approve(actor=caseworker, case=case)
+    cases_services.case_document_upload(actor=resident.user, case=case, kind="photo", upload=pdf())
+    case = cases_services.case_submit(actor=resident.user, case=case)
+    cases_services.case_approve(actor=caseworker, case=case)
 
     permit.refresh_from_db()
     assert (permit.number, permit.valid_until, permit.card_serial) == (number, valid_until, 2)
     assert permit.verify_token != old_token
-    assert selectors.permit_by_token(old_token) is None
-    assert selectors.permit_by_token(permit.verify_token) == permit
+    assert permits_selectors.permit_by_token(old_token) is None
+    assert permits_selectors.permit_by_token(permit.verify_token) == permit
     assert Permit.objects.count() == 1
-    [replaced] = events(AuditEventType.PERMIT_CARD_REPLACED)
+    [replaced] = events(PermitEvent.PERMIT_CARD_REPLACED)
     assert replaced.new_values == {"card_serial": 2, "replacement_reason": ReplacementReason.LOST}
 
 
 def test_a_replacement_needs_a_photo(resident):
     permit = permit_row(resident, issued_on=datetime.date(2025, 9, 1))
-    case = services.permit_replacement_start(actor=resident.user, permit=permit, reason=ReplacementReason.DAMAGED,
-                                             **EXPRESS)  # fmt: skip
+    case = permits_services.permit_replacement_start(
+        actor=resident.user, permit=permit, reason=ReplacementReason.DAMAGED, **EXPRESS
+    )
 
-    error = refused(services.case_submit, actor=resident.user, case=case)
+    error = refused(cases_services.case_submit, actor=resident.user, case=case)
 
     assert error.code == "documents_missing" and "证件照" in str(error.message)
 
 
 def test_a_second_open_replacement_is_a_conflict(resident):
     permit = permit_row(resident, issued_on=datetime.date(2025, 9, 1))
-    first = services.permit_replacement_start(actor=resident.user, permit=permit, reason=ReplacementReason.LOST,
+    first = permits_services.permit_replacement_start(actor=resident.user, permit=permit, reason=ReplacementReason.LOST,
                                               **WINDOW)  # fmt: skip
 
-    error = refused(services.permit_replacement_start, actor=resident.user, permit=permit,
+    error = refused(permits_services.permit_replacement_start, actor=resident.user, permit=permit,
                     reason=ReplacementReason.DAMAGED, **WINDOW)  # fmt: skip
 
     assert (error.code, error.conflict) == ("replacement_open", True)
     assert first.reference in str(error.message)
-    assert Case.objects.filter(case_type=selectors.PERMIT_REPLACEMENT_CASE_TYPE).count() == 1
+    assert Case.objects.filter(case_type=permits_selectors.PERMIT_REPLACEMENT_CASE_TYPE).count() == 1
 
 
 def test_a_replacement_needs_a_known_reason(resident):
     permit = permit_row(resident, issued_on=datetime.date(2025, 9, 1))
 
-    error = refused(services.permit_replacement_start, actor=resident.user, permit=permit, reason="stolen", **WINDOW)
+    error = refused(
+        permits_services.permit_replacement_start, actor=resident.user, permit=permit, reason="stolen", **WINDOW
+    )
 
     assert (error.code, error.field) == ("replacement_reason_invalid", "reason")
-    assert not Case.objects.filter(case_type=selectors.PERMIT_REPLACEMENT_CASE_TYPE).exists()
+    assert not Case.objects.filter(case_type=permits_selectors.PERMIT_REPLACEMENT_CASE_TYPE).exists()
 
 
 # --- who may act --------------------------------------------------------------------------------------
@@ -926,7 +939,7 @@ def test_another_resident_cannot_endorse_or_replace_someone_elses_permit(
     clock(datetime.date(2026, 3, 1))
 
     endorsing = refused(endorse, permit=issued_permit, actor=other_resident.user)
-    replacing = refused(services.permit_replacement_start, actor=other_resident.user, permit=issued_permit,
+    replacing = refused(permits_services.permit_replacement_start, actor=other_resident.user, permit=issued_permit,
                         reason=ReplacementReason.LOST, **WINDOW)  # fmt: skip
 
     assert endorsing.code == replacing.code == "not_allowed"
@@ -942,8 +955,8 @@ def test_a_guardian_applies_for_and_endorses_their_childs_permit(resident, casew
 
     case = start_application(child, actor=resident.user, **{**EXPRESS, "recipient_name": "王芳"})
     upload_permit_documents(case, actor=resident.user)
-    case = services.case_submit(actor=resident.user, case=case)
-    services.case_approve(actor=caseworker, case=case)
+    case = cases_services.case_submit(actor=resident.user, case=case)
+    cases_services.case_approve(actor=caseworker, case=case)
     permit = Permit.objects.get(holder=child)
     clock(permit.valid_until - 5 * DAY)
     endorsement = endorse(permit, resident.user)
@@ -985,7 +998,7 @@ def test_two_starts_at_the_same_moment_open_one_application(resident):
     def attempt(delivery: dict[str, str]) -> None:
         try:
             barrier.wait()
-            services.permit_application_start(actor=resident.user, applicant=resident,
+            permits_services.permit_application_start(actor=resident.user, applicant=resident,
                                               permit_type=permit_type("employment"), **delivery)  # fmt: skip
             outcomes.append("ok")
         except DomainError as error:
@@ -1000,4 +1013,4 @@ def test_two_starts_at_the_same_moment_open_one_application(resident):
         thread.join()
 
     assert sorted(outcomes) == ["ok", "permit_application_open"]
-    assert Case.objects.filter(applicant=resident, case_type=selectors.PERMIT_CASE_TYPE).count() == 1
+    assert Case.objects.filter(applicant=resident, case_type=permits_selectors.PERMIT_CASE_TYPE).count() == 1

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from kernel.errors import DomainError
 from residents.models import Resident
 from residents.pii import (
     PROVINCES,
@@ -25,7 +26,6 @@ from residents.pii import (
     id_number_validate,
     id_numbers_masked_in,
 )
-from yuean.errors import DomainError
 
 from ..factories import ResidentFactory, compose_id_number
 

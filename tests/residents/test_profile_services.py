@@ -10,11 +10,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from kernel.errors import DomainError
 from residents import services
 from residents.choices import AuditEventType
 from residents.models import AuditEvent, GuardianLink, Resident
 from residents.pii import id_number_decrypt, id_number_hash
-from yuean.errors import DomainError
 
 from ..factories import (
     CommunityFactory,

@@ -10,10 +10,12 @@ import time_machine
 from django.db import connection
 from django.urls import reverse
 
+from kernel.errors import DomainError
+from permits import selectors as permits_selectors
+from permits.models import PermitType
 from residents import selectors, services
 from residents.choices import AuditEventType
-from residents.models import AuditEvent, PermitType, ResidenceRegistration, Resident
-from yuean.errors import DomainError
+from residents.models import AuditEvent, ResidenceRegistration, Resident
 
 from ..conftest import api_as
 from ..factories import CommunityFactory, ResidentFactory, guardian_link, street
@@ -388,7 +390,7 @@ def test_the_console_lists_registrations_of_the_caseworkers_streets_only(client,
 
 
 def test_the_default_permit_types_cover_the_three_grounds_and_a_talent_type():
-    types = {t.key: t for t in selectors.permit_types_offered()}
+    types = {t.key: t for t in permits_selectors.permit_types_offered()}
 
     assert set(types) == {"employment", "residence", "study", "talent"}
     assert [k for k, t in types.items() if t.exempt_from_residence_rule] == ["talent"]

@@ -15,9 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+from cases import services as cases_services
+from permits import services as permits_services
+from permits.models import Permit
 from residents import services
 from residents.choices import AuditEventType
-from residents.models import AuditEvent, Permit, ResidenceRegistration, Resident
+from residents.models import AuditEvent, ResidenceRegistration, Resident
 from residents.templatetags.audit import audit_rows
 
 from ..factories import CommunityFactory, street
@@ -346,10 +349,10 @@ def test_the_permit_page_shows_what_an_endorsement_changed(console, resident):
     register(resident, since=days_ago(800))
     permit = permit_row(resident, issued_on=days_ago(360))
     year_end = permit.valid_until
-    services.permit_endorse(actor=resident.user, permit=permit)  # approved at once: she is registered
+    permits_services.permit_endorse(actor=resident.user, permit=permit)  # approved at once: she is registered
     permit.refresh_from_db()
 
-    rows = timeline_of(console.get(reverse("admin:residents_permit_change", args=[permit.pk])))
+    rows = timeline_of(console.get(reverse("admin:permits_permit_change", args=[permit.pk])))
 
     endorsed = row_of(rows, "居住证签注")
     assert f"有效期至：{year_end.isoformat()} → {permit.valid_until.isoformat()} 逾期签注：否" in endorsed
@@ -358,9 +361,9 @@ def test_the_permit_page_shows_what_an_endorsement_changed(console, resident):
 def test_a_late_endorsement_shows_the_restart_of_continuous_residence(console, resident):
     register(resident, since=days_ago(800))
     permit = permit_row(resident, issued_on=days_ago(400))  # its year ended 36 days ago
-    services.permit_endorse(actor=resident.user, permit=permit)
+    permits_services.permit_endorse(actor=resident.user, permit=permit)
 
-    rows = timeline_of(console.get(reverse("admin:residents_permit_change", args=[permit.pk])))
+    rows = timeline_of(console.get(reverse("admin:permits_permit_change", args=[permit.pk])))
 
     endorsed = row_of(rows, "居住证签注")
     assert f"逾期签注：是 连续居住重新起算：{timezone.localdate().isoformat()}" in endorsed
@@ -368,17 +371,19 @@ def test_a_late_endorsement_shows_the_restart_of_continuous_residence(console, r
 
 def test_the_timelines_show_the_issue_the_dispatch_and_a_new_card(console, resident, caseworker):
     registered_long_enough(resident)
-    case = services.case_approve(actor=caseworker, case=submitted_application(resident))
-    services.permit_dispatch(actor=caseworker, case=case, courier="中国邮政 EMS", tracking_number="1186523409871")
+    case = cases_services.case_approve(actor=caseworker, case=submitted_application(resident))
+    permits_services.permit_dispatch(
+        actor=caseworker, case=case, courier="中国邮政 EMS", tracking_number="1186523409871"
+    )
     permit = Permit.objects.get(holder=resident)
-    replacement = services.permit_replacement_start(actor=resident.user, permit=permit, reason="lost", **WINDOW)
+    replacement = permits_services.permit_replacement_start(actor=resident.user, permit=permit, reason="lost", **WINDOW)
     upload_permit_documents(replacement)
-    services.case_submit(actor=resident.user, case=replacement)
-    services.case_approve(actor=caseworker, case=replacement)
+    cases_services.case_submit(actor=resident.user, case=replacement)
+    cases_services.case_approve(actor=caseworker, case=replacement)
     permit.refresh_from_db()
 
-    case_rows = timeline_of(console.get(reverse("admin:residents_case_change", args=[case.pk])))
-    permit_rows = timeline_of(console.get(reverse("admin:residents_permit_change", args=[permit.pk])))
+    case_rows = timeline_of(console.get(reverse("admin:cases_case_change", args=[case.pk])))
+    permit_rows = timeline_of(console.get(reverse("admin:permits_permit_change", args=[permit.pk])))
 
     assert any(row.endswith("已批准 → 已制证") for row in case_rows)  # a case's status reads as it always has
     dispatched = row_of(case_rows, "寄出或通知领取居住证")

@@ -17,7 +17,7 @@ from education.choices import RoundStatus
 from education.models import EnrolmentRound, School
 from residents import services as residents_services
 from residents.choices import GuardianRelation, RegionKind
-from residents.management.commands.seed_demo import demo_id_number
+from residents.demo import demo_id_number
 from residents.models import GuardianLink, Region, Resident
 
 CHILD_NAME = "李小乐"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from housing import services
 from housing.models import Property, Tenancy
-from residents.management.commands.seed_demo import demo_id_number
+from residents.demo import demo_id_number
 from residents.models import Region, Resident
 
 # A one-page PDF standing in for the scanned property certificate.

@@ -12,13 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from cases import services as cases_services
+from cases.casetypes import case_type_get
 from points import services
 from points.choices import ItemStatus
 from points.models import PointsApplication, PointsRound
 from points.selectors import rule_set_current
-from residents import services as residents_services
-from residents.casetypes import case_type_get
-from residents.management.commands.seed_demo import DEMO_DOCUMENT
+from residents.demo import DEMO_DOCUMENT
 from residents.models import Resident
 
 UNLOCKS_ZH = "随迁子女义务教育阶段公办学校入学积分排序；保障性租赁住房轮候加分。"
@@ -72,8 +72,8 @@ class Command(BaseCommand):
         case = services.points_application_start(actor=parent.user, applicant=parent, round=round, declared=declared)
         for document in case_type_get(case.case_type).documents_for(case):
             upload = SimpleUploadedFile(f"{document.key}.pdf", DEMO_DOCUMENT, content_type="application/pdf")
-            residents_services.case_document_upload(actor=parent.user, case=case, kind=document.key, upload=upload)
-        case = residents_services.case_submit(actor=parent.user, case=case)
+            cases_services.case_document_upload(actor=parent.user, case=case, kind=document.key, upload=upload)
+        case = cases_services.case_submit(actor=parent.user, case=case)
         reasons = {
             "social_insurance_years": ("adjusted", "3", "社保缴纳记录显示在本区连续缴纳 3 年 2 个月，按整年计 3 年。"),
             "skills_certificate": ("accepted", None, "职业技能等级证书（四级/中级工）经查询属实。"),
