@@ -20,7 +20,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run               start the demo on http://127.0.0.1:8000 (SQLite, no services needed)"
 	@echo "make test              run the test suite against PostgreSQL and Redis (PYTEST_ARGS=... to pass options)"
-	@echo "make lint              ruff check"
+	@echo "make lint              ruff check and the import layers (lint-imports)"
 	@echo "make check-deploy      Django's deployment checks with a production-like environment"
 	@echo "make migrations-check  fail if a model change has no migration"
 
@@ -66,6 +66,8 @@ test: $(STAMP) browser-deps services
 lint: $(STAMP)
 	@echo "==> ruff check"
 	@$(PY) -m ruff check .
+	@echo "==> lint-imports (dependencies point one way)"
+	@$(VENV)/bin/lint-imports --no-cache --no-logo
 
 migrations-check: $(STAMP)
 	@echo "==> makemigrations --check"

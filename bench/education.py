@@ -177,6 +177,7 @@ def phases_of_the_run() -> list[Phase]:
     from notifications import services as notifications_services
     from notifications.models import Delivery, Notification, Reminder
     from points import selectors as points_selectors
+    from residents import selectors as residents_selectors
     from residents.models import AuditEvent
 
     return [
@@ -195,7 +196,7 @@ def phases_of_the_run() -> list[Phase]:
         Phase("EnrolmentResult bulk_create", 1, EnrolmentResult.objects, "bulk_create"),
         Phase("AuditEvent bulk_create", 1, AuditEvent.objects, "bulk_create"),
         Phase("the parents told (_results_notify)", 0, services, "_results_notify"),
-        Phase("who hears (family_recipients)", 1, services, "family_recipients"),
+        Phase("who hears (resident_recipients)", 1, residents_selectors, "resident_recipients"),
         Phase("the outbox (notifications.services.reminders_issue)", 1, services, "reminders_issue"),
         Phase("how many were recorded before (_reminders_existing)", 2, notifications_services,
               "_reminders_existing"),
@@ -274,7 +275,7 @@ def clock(fn: Callable[[], object]) -> tuple[float, float]:
 
 
 def recipients_joined(enrolment_round: Any) -> dict[int, list[int]]:
-    """family_recipients for the children of a round's approved applications, proposed in docs/PERFORMANCE.md:
+    """resident_recipients for the children of a round's approved applications, proposed in docs/PERFORMANCE.md:
     the same two reads, each joined to the round's applications instead of sent 50 000 ids."""
     from cases.choices import CaseStatus
     from education.models import EnrolmentApplication
@@ -661,24 +662,25 @@ class EducationBench:
             print(f"  {row[0]}: {row[1]:,.0f} → {row[3]:,.0f} ms (CPU {row[2]:,.0f} → {row[4]:,.0f})", flush=True)
 
     def recipients_bench(self) -> None:
-        """Who hears about each result, as the run asks it (family_recipients over the 50 000 children's ids, two
+        """Who hears about each result, as the run asks it (resident_recipients over the 50 000 children's ids, two
         IN lists of 50 000 parameters) and as proposed in docs/PERFORMANCE.md (the same two reads joined to the
         round's approved applications: no list of ids sent), alternating; both must give the same recipients."""
-        from education.services import _round_input, family_recipients
+        from education.services import _round_input
+        from residents.selectors import resident_recipients
 
         enrolment_round = self._round()
         children = [family.child_id for family in _round_input(enrolment_round).families.values()]
-        ours, theirs = family_recipients(children), recipients_joined(enrolment_round)
+        ours, theirs = resident_recipients(children), recipients_joined(enrolment_round)
         self.checks.append(
-            f"recipients read by a join: {'=' if ours == theirs else '≠'} family_recipients' ({len(theirs):,} "
+            f"recipients read by a join: {'=' if ours == theirs else '≠'} resident_recipients' ({len(theirs):,} "
             f"children, {sum(len(users) for users in theirs.values()):,} recipients)"
         )
         now, then = [], []
         for _ in range(max(3, self.args.education_runs)):
-            now.append(clock(lambda: family_recipients(children)))
+            now.append(clock(lambda: resident_recipients(children)))
             then.append(clock(lambda: recipients_joined(enrolment_round)))
         row = (
-            "family_recipients(50 000 child ids) → the same reads joined to the round's applications",
+            "resident_recipients(50 000 child ids) → the same reads joined to the round's applications",
             statistics.median(s[0] for s in now), statistics.median(s[1] for s in now),
             statistics.median(s[0] for s in then), statistics.median(s[1] for s in then),
         )  # fmt: skip

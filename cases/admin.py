@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.network import client_ip
+from kernel.admin_scope import OutOfScopeIs404
 from kernel.errors import DomainError
 from kernel.paginators import EstimatedCountPaginator
 from residents.admin import StreetFilter
@@ -150,7 +151,7 @@ class ReassignForm(forms.Form):
 
 
 @admin.register(Case)
-class CaseAdmin(PersonSearchMixin, admin.ModelAdmin):
+class CaseAdmin(OutOfScopeIs404, PersonSearchMixin, admin.ModelAdmin):
     # The address it had before the model moved from residents (kernel.admin_site): bookmarks and messages
     # already sent keep working.
     console_path = "residents/case"

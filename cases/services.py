@@ -23,6 +23,7 @@ from accounts.permissions import is_caseworker
 from kernel.errors import DomainError
 from kernel.uploads import upload_check
 from notifications.services import bilingual, notify
+from residents import selectors as residents_selectors
 from residents.models import (
     AuditEvent,
     Jurisdiction,
@@ -44,10 +45,11 @@ from .permissions import acts_for_applicant, may_assign_cases_to_others, may_dec
 
 
 def case_recipients(case: Case) -> list[User]:
-    """Who hears about a case: the applicant, or for a child without a login, the guardians."""
-    if case.applicant.user_id:
-        return [case.applicant.user]
-    return list(User.objects.filter(resident__ward_links__child_id=case.applicant_id, is_active=True))
+    """Who hears about a case: the applicant, or for a child without a login, the guardians
+    (residents.selectors.resident_recipients)."""
+    user_ids = residents_selectors.resident_recipients([case.applicant_id]).get(case.applicant_id, [])
+    users = User.objects.in_bulk(user_ids)
+    return [users[pk] for pk in user_ids if pk in users]
 
 
 

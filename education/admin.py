@@ -24,6 +24,7 @@ from accounts.network import client_ip
 from accounts.permissions import is_administrator
 from cases.choices import CaseStatus
 from cases.services import case_approve
+from kernel.admin_scope import OutOfScopeIs404
 from kernel.errors import DomainError, form_add_domain_error
 from kernel.paginators import EstimatedCountPaginator
 from residents.admin_search import PersonSearchMixin
@@ -131,7 +132,7 @@ class EnrolmentRoundForm(forms.ModelForm):
 
 
 @admin.register(EnrolmentRound)
-class EnrolmentRoundAdmin(admin.ModelAdmin):
+class EnrolmentRoundAdmin(OutOfScopeIs404, admin.ModelAdmin):
     """招生轮次: the calendar, the age rule, the seats, and the allocation as actions. Status moves only through
     the actions (开始受理 → 试分配 / 正式分配 → 公布录取线 → 开放补录 / 结束本轮)."""
 
@@ -353,7 +354,7 @@ class AllocationCutoffInline(admin.TabularInline):
 
 
 @admin.register(AllocationRun)
-class AllocationRunAdmin(admin.ModelAdmin):
+class AllocationRunAdmin(OutOfScopeIs404, admin.ModelAdmin):
     """Every preview and final run of a round, with its seed and figures, and each school's seat use and cut-off."""
 
     list_display = ["round", "kind", "run_at", "run_by", "applicants", "placed", "unplaced", "seed"]
@@ -441,7 +442,7 @@ class StreetFilter(admin.SimpleListFilter):
 
 
 @admin.register(EnrolmentApplication)
-class EnrolmentApplicationAdmin(PersonSearchMixin, admin.ModelAdmin):
+class EnrolmentApplicationAdmin(OutOfScopeIs404, PersonSearchMixin, admin.ModelAdmin):
     """入学申请: a round's applications of the caseworker's streets, with the schools ranked and the result.
     The document check is on each case's page in 我的待办 (the reference links there)."""
 

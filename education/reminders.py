@@ -9,17 +9,17 @@ date), so running a sweep twice, or on two workers, sends nothing twice.
 from __future__ import annotations
 
 import datetime
-from urllib.parse import urlencode
 
 from django.urls import reverse
 
 from notifications.reminders import CATCH_UP_DAYS, sweep_register
 from notifications.services import ReminderDue
+from residents import selectors as residents_selectors
 
 from .choices import ResultStatus, RoundStatus
 from .models import EnrolmentResult, EnrolmentRound
 from .selectors import families_eligible_not_applied
-from .services import family_recipients
+from .services import apply_link
 
 # Eligible families who have not applied hear 7 days and 1 day before applications close.
 APPLY_REMINDER_DAYS = (7, 1)
@@ -30,11 +30,6 @@ CONFIRM_REMINDER_DAYS = 2
 
 def _names(zh: str, en: str) -> dict[str, str]:
     return {"zh": zh, "en": en or zh}
-
-
-def apply_link(*, round_id: int, child_id: int) -> str:
-    """Where a family applies: the apply page, with the round and the child already chosen."""
-    return f"{reverse('education:apply')}?{urlencode({'round': round_id, 'child': child_id})}"
 
 
 @sweep_register("enrolment_apply_due")
@@ -93,7 +88,7 @@ def enrolment_confirm_due(today: datetime.date) -> list[ReminderDue]:
             "round__confirmation_end_on", "school__name", "school__name_en",
         )
     )  # fmt: skip
-    recipients = family_recipients(row[1] for row in rows)
+    recipients = residents_selectors.resident_recipients(row[1] for row in rows)
     return [
         ReminderDue(
             kind="enrolment_confirm_due", subject=f"application:{case_id}:user:{user_id}", due_date=ends_on,

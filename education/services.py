@@ -17,9 +17,10 @@ import datetime
 import secrets
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
@@ -39,7 +40,7 @@ from kernel.memory import collector_paused
 from notifications.services import ReminderDue, notify, reminders_issue
 from points import selectors as points_selectors
 from residents import selectors as residents_selectors
-from residents.models import AuditEvent, GuardianLink, ResidenceRegistration, Resident
+from residents.models import AuditEvent, ResidenceRegistration, Resident
 from residents.services import audit_record
 
 from . import allocation, eligibility
@@ -704,31 +705,11 @@ def _results_save(
     return results
 
 
-def family_recipients(child_ids: Iterable[int]) -> dict[int, list[int]]:
-    """Who hears about a child's application (as cases.services.case_recipients): the child's own login
-    when they have one, otherwise each guardian's. Two queries whatever the number of children."""
-    child_ids = list(child_ids)
-    recipients: dict[int, list[int]] = {}
-    for child_id, user_id in Resident.objects.filter(
-        pk__in=child_ids, user__isnull=False, user__is_active=True
-    ).values_list("pk", "user_id"):
-        recipients[child_id] = [user_id]
-    without_login = [child_id for child_id in child_ids if child_id not in recipients]
-    for child_id, user_id in (
-        GuardianLink.objects.filter(child_id__in=without_login, guardian__user__isnull=False)
-        .filter(guardian__user__is_active=True)
-        .order_by("id")
-        .values_list("child_id", "guardian__user_id")
-    ):
-        recipients.setdefault(child_id, []).append(user_id)
-    return recipients
-
-
 def _results_notify(*, enrolment_round: EnrolmentRound, results: list[EnrolmentResult], data: _RoundInput) -> None:
     """Each family's result and its reason, through the outbox's set-wide path (one message per application and
     parent, recorded once whatever happens to the request)."""
     by_case = {family.case_id: family for family in data.families.values()}
-    recipients = family_recipients(family.child_id for family in data.families.values())
+    recipients = residents_selectors.resident_recipients(family.child_id for family in data.families.values())
     names = {int(ref): _names(zh, en) for ref, (zh, en) in data.school_names.items()}
     child_names = dict(Resident.objects.filter(pk__in=[f.child_id for f in by_case.values()]).values_list("pk", "name"))
     round_name = _names(enrolment_round.name, enrolment_round.name_en)
@@ -806,7 +787,7 @@ def _answer(
         "reference": case.reference, "child": case.applicant.name, "school": _names(school.name, school.name_en),
         "address": school.address,
     }  # fmt: skip
-    user_ids = family_recipients([case.applicant_id]).get(case.applicant_id, [])
+    user_ids = residents_selectors.resident_recipients([case.applicant_id]).get(case.applicant_id, [])
     for user in User.objects.filter(pk__in=user_ids).order_by("pk"):
         notify(
             recipient=user, template=template, context=context, link=_case_link(case.reference),
@@ -878,7 +859,7 @@ def _offers_lapse(*, rounds: Sequence[EnrolmentRound], actor: User | None, today
         batch_size=BULK_BATCH,
     )  # fmt: skip
     ends = {r.pk: r.confirmation_end_on for r in ended}
-    recipients = family_recipients(row[1] for row in rows)
+    recipients = residents_selectors.resident_recipients(row[1] for row in rows)
     reminders_issue(
         [
             ReminderDue(
@@ -966,9 +947,12 @@ def enrolment_further_round_open(*, actor: User, previous: EnrolmentRound, ip: s
     return further
 
 
-def _further_round_notify(*, further: EnrolmentRound, previous: EnrolmentRound) -> None:
-    from .reminders import apply_link  # the reminders import this module
+def apply_link(*, round_id: int, child_id: int) -> str:
+    """Where a family applies: the apply page, with the round and the child already chosen."""
+    return f"{reverse('education:apply')}?{urlencode({'round': round_id, 'child': child_id})}"
 
+
+def _further_round_notify(*, further: EnrolmentRound, previous: EnrolmentRound) -> None:
     rows = list(
         EnrolmentResult.objects.filter(round=previous, status__in=FURTHER_ROUND_RESULTS)
         .order_by("application_id")
@@ -976,7 +960,7 @@ def _further_round_notify(*, further: EnrolmentRound, previous: EnrolmentRound) 
             "application_id", "application__child_id", "application__child__name", "application__case__reference"
         )
     )
-    recipients = family_recipients(row[1] for row in rows)
+    recipients = residents_selectors.resident_recipients(row[1] for row in rows)
     round_name = _names(further.name, further.name_en)
     reminders_issue(
         [

@@ -15,7 +15,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import F, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -29,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.network import client_ip
 from accounts.permissions import is_administrator
 from accounts.phones import phone_mask
+from kernel.admin_scope import OutOfScopeIs404
 from kernel.errors import DomainError
 from kernel.paginators import EstimatedCountPaginator
 from residents.admin import StreetFilter
@@ -60,21 +60,6 @@ def _reported_late(tenancy: Tenancy) -> bool:
     if tenancy.move_in_reported_at is not None:
         return timezone.localdate(tenancy.move_in_reported_at) > tenancy.move_in_due_on
     return tenancy.status == TenancyStatus.DECLARED and timezone.localdate() > tenancy.move_in_due_on
-
-
-class OutOfScopeIs404:
-    """A detail page of a row the user may not see is a 404, like everywhere else (the admin's own answer is
-    a redirect saying the row may have been deleted, which tells that it exists)."""
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
-        if self.get_object(request, unquote(object_id)) is None:  # type: ignore[attr-defined]
-            raise Http404
-        return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
-
-    def history_view(self, request, object_id, extra_context=None):  # type: ignore[no-untyped-def]
-        if self.get_object(request, unquote(object_id)) is None:  # type: ignore[attr-defined]
-            raise Http404
-        return super().history_view(request, object_id, extra_context)  # type: ignore[misc]
 
 
 # --- filters ------------------------------------------------------------------------------------------

@@ -12,11 +12,9 @@ class HousingConfig(AppConfig):
         from cases.casetypes import case_type_register
         from residents.audit import audit_event_types_register
 
-        from . import (
-            admin_affordable,  # noqa: F401 — registers the project and waiting-list admins
-            reminders,  # noqa: F401 — registers the reminder sweeps
-        )
-        from .affordable import AFFORDABLE_HOUSING_CASE_TYPE
+        from . import reminders  # noqa: F401 — registers the reminder sweeps
+        from .affordable import admin as affordable_admin  # noqa: F401 — registers the project and waiting-list admins
+        from .affordable.casetype import AFFORDABLE_HOUSING_CASE_TYPE
         from .choices import HousingEvent
 
         case_type_register(AFFORDABLE_HOUSING_CASE_TYPE)

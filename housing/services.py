@@ -334,12 +334,16 @@ def _report_move_in(
         ip=ip,
     )  # fmt: skip
     if started:
-        transaction.on_commit(lambda: tenant_invite(tenancy=tenancy))
+        tenant_invite(tenancy=tenancy)
     return tenancy
 
 
 def tenant_invite(*, tenancy: Tenancy) -> None:
-    """Invite a tenant whose record a landlord started to sign up with their phone and complete it."""
+    """Invite a tenant whose record a landlord started to sign up with their phone and complete it.
+
+    Called inside the report's transaction: the invitation is an outbox row written with the tenancy
+    (docs/adr/0008), so it is rolled back with a failed report and survives a crash right after the commit;
+    only the sending waits for the commit (notifications.services.sms_invite)."""
     from notifications.services import sms_invite
 
     sms_invite(

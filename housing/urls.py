@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import affordable_views, import_views, views
+from . import import_views, views
+from .affordable import views as affordable_views
 
 app_name = "housing"
 
 # Landlord and tenant pages (housing/views.py), the spreadsheet import (housing/import_views.py) and affordable
-# rental housing (housing/affordable_views.py) each add their routes to their own list below.
+# rental housing (housing/affordable/views.py) each add their routes to their own list below.
 landlord_urls: list = [
     path("properties/", views.property_list, name="properties"),
     path("properties/new/", views.property_new, name="property_new"),

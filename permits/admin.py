@@ -12,7 +12,7 @@ import re
 from django import forms
 from django.contrib import admin
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -22,6 +22,7 @@ from accounts.models import User
 from accounts.permissions import is_administrator
 from cases.choices import CaseStatus
 from cases.models import Case
+from kernel.admin_scope import OutOfScopeIs404
 from kernel.errors import DomainError
 from kernel.paginators import EstimatedCountPaginator
 from permits.choices import DeliveryMethod
@@ -67,7 +68,7 @@ class HolderStreetFilter(StreetFilter):
 
 
 @admin.register(Permit)
-class PermitAdmin(PersonSearchMixin, admin.ModelAdmin):
+class PermitAdmin(OutOfScopeIs404, PersonSearchMixin, admin.ModelAdmin):
     # The address it had before the model moved from residents (kernel.admin_site): bookmarks and messages
     # already sent keep working.
     console_path = "residents/permit"
@@ -200,10 +201,6 @@ class PermitAdmin(PersonSearchMixin, admin.ModelAdmin):
             "timeline": selectors.permit_timeline(permit=permit),
         }
         return super().change_view(request, object_id, form_url, extra_context)
-
-    def history_view(self, request: HttpRequest, object_id: str, extra_context=None) -> HttpResponse:  # type: ignore[no-untyped-def]
-        self._permit_or_404(request, object_id)
-        return super().history_view(request, object_id, extra_context)
 
 
 @admin.register(PermitType)

@@ -40,6 +40,7 @@ from cases import selectors as cases_selectors
 from cases.admin import StatusFilter
 from cases.choices import CASE_PENDING_STATUSES, CaseStatus
 from cases.models import Case, CaseDocument
+from kernel.admin_scope import OutOfScopeIs404
 from kernel.errors import DomainError, form_add_domain_error
 from kernel.paginators import EstimatedCountPaginator
 from residents.admin import StreetFilter
@@ -596,7 +597,7 @@ class DecisionEvent:
 
 
 @admin.register(PointsApplication)
-class PointsApplicationAdmin(PersonSearchMixin, admin.ModelAdmin):
+class PointsApplicationAdmin(OutOfScopeIs404, PersonSearchMixin, admin.ModelAdmin):
     """积分核定: the points applications of the caseworker's streets (every street for an administrator), by
     deadline, and the review page of each. Nothing is edited as a model here: the review page's forms call the
     services, which check the caseworker's streets and the case's status again."""

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.network import client_ip
+from kernel.admin_scope import OutOfScopeIs404
 from kernel.errors import DomainError, form_add_domain_error
 from kernel.paginators import EstimatedCountPaginator
 
@@ -93,7 +94,7 @@ def deregistration_form(data=None) -> ResidenceEndForm:  # type: ignore[no-untyp
 
 
 @admin.register(Resident)
-class ResidentAdmin(PersonSearchMixin, admin.ModelAdmin):
+class ResidentAdmin(OutOfScopeIs404, PersonSearchMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "id_number_masked",
@@ -332,7 +333,7 @@ class AuditEventTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(OutOfScopeIs404, admin.ModelAdmin):
     list_display = ["created_at", "event", "actor", "subject", "reason", "ip_address"]
     list_filter = [AuditEventTypeFilter]
     list_select_related = ["actor", "subject"]
@@ -424,7 +425,7 @@ class CaseworkerAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResidenceRegistration)
-class ResidenceRegistrationAdmin(admin.ModelAdmin):
+class ResidenceRegistrationAdmin(OutOfScopeIs404, admin.ModelAdmin):
     """Registrations of the caseworker's streets, read-only: registering goes through the service (the
     resident's page or the API, used at the window too)."""
 

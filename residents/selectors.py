@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import QuerySet
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 
 from .choices import RegionKind
-from .models import AuditEvent, Region, ResidenceRegistration, Resident
+from .models import AuditEvent, GuardianLink, Region, ResidenceRegistration, Resident
 
 
 def resident_list(*, user: User) -> QuerySet[Resident]:
@@ -131,3 +132,23 @@ def permit_eligible_from(history: list[ResidenceRegistration]) -> datetime.date 
     """The first day the residence condition of a residence permit is met (half a year of registration)."""
     since = residence_continuous_since(history)
     return since + relativedelta(months=PERMIT_RESIDENCE_MONTHS) if since else None
+
+
+def resident_recipients(resident_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Who hears about a resident's affairs (a case, a school place): by resident id, the ids of the resident's
+    own active login when they have one, otherwise of each guardian's. Two queries whatever the number."""
+    resident_ids = list(resident_ids)
+    recipients: dict[int, list[int]] = {}
+    for resident_id, user_id in Resident.objects.filter(
+        pk__in=resident_ids, user__isnull=False, user__is_active=True
+    ).values_list("pk", "user_id"):
+        recipients[resident_id] = [user_id]
+    without_login = [resident_id for resident_id in resident_ids if resident_id not in recipients]
+    for child_id, user_id in (
+        GuardianLink.objects.filter(child_id__in=without_login, guardian__user__isnull=False)
+        .filter(guardian__user__is_active=True)
+        .order_by("id")
+        .values_list("child_id", "guardian__user_id")
+    ):
+        recipients.setdefault(child_id, []).append(user_id)
+    return recipients

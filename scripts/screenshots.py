@@ -75,6 +75,17 @@ def _open_first_resident(page: Page) -> None:
     page.wait_for_load_state()
 
 
+def _open_first_case(page: Page) -> None:
+    page.locator("main h2 a").first.click()
+    page.wait_for_load_state()
+
+
+def _open_first_listed(page: Page) -> None:
+    """The first row of a console list (the queue, the permits)."""
+    page.locator("#result_list tbody tr a").first.click()
+    page.wait_for_load_state()
+
+
 @dataclass(frozen=True)
 class Shot:
     name: str
@@ -98,6 +109,15 @@ SHOTS = [
     Shot("home-signed-in", "/", user="demo_resident"),
     Shot("admin-residents", "/admin/residents/resident/", user="demo_caseworker"),
     Shot("admin-resident", "/admin/residents/resident/", user="demo_caseworker", then=_open_first_resident),
+    Shot("residence", "/me/residence/", user="demo_newcomer"),
+    Shot("permit", "/me/permit/", user="demo_resident"),
+    Shot("cases", "/me/cases/", user="demo_applicant"),
+    Shot("case", "/me/cases/", user="demo_applicant", then=_open_first_case),
+    Shot("case-delivered", "/me/cases/", user="demo_resident", then=_open_first_case),
+    Shot("admin-queue", "/admin/residents/case/", user="demo_caseworker"),
+    Shot("admin-case", "/admin/residents/case/", user="demo_caseworker", then=_open_first_listed),
+    Shot("admin-permits", "/admin/residents/permit/", user="demo_caseworker"),
+    Shot("admin-audit", "/admin/residents/auditevent/", user="demo_admin"),
     Shot("home-en", "/", locale="en-US"),
     Shot("signup-en", "/accounts/signup/", locale="en-US"),
     Shot("mine-en", "/me/", user="demo_resident", locale="en-US"),

@@ -126,6 +126,12 @@ def health_worker(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def landlord(db):  # type: ignore[no-untyped-def]
+    """李房东, who lets flats in 塔山街道 (an account that registered a property has this role)."""
+    return UserFactory(username="landlord_li", roles=[Role.LANDLORD])
+
+
+@pytest.fixture
 def api() -> APIClient:
     return APIClient()
 

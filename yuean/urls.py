@@ -7,8 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from accounts.views import language_switch
 from cases.api.views import CaseViewSet
 from education.api.views import EnrolmentApplicationViewSet, EnrolmentRoundViewSet, SchoolViewSet
+from housing.affordable.api.views import HousingApplicationViewSet, HousingProjectViewSet
 from housing.api.views import PropertyViewSet, TenancyViewSet
-from housing.api_affordable import HousingApplicationViewSet, HousingProjectViewSet
 from kernel import schema  # noqa: F401 — registers the session-token scheme with drf-spectacular
 from notifications.api.views import NotificationViewSet
 from permits.api.views import PermitApplicationViewSet, PermitViewSet

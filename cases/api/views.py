@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -18,6 +24,7 @@ from residents import selectors as residents_selectors
 from residents.models import Resident
 
 from .. import selectors, services
+from ..choices import CaseStatus
 from ..models import Case
 from .serializers import (
     AssignInputSerializer,
@@ -140,3 +147,82 @@ class CaseViewSet(viewsets.GenericViewSet):
             upload=data.validated_data["file"], ip=client_ip(request),
         )  # fmt: skip
         return Response(CaseDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+class CaseDetailsViewSet(viewsets.GenericViewSet):
+    """The shape every case type's own API shares (``/api/v1/permit-applications/``, ``points/applications/``,
+    ``housing-applications/``): the cases of that type the caller may see, through the type's selector, with
+    their details; a list filtered by status and the type's own keys; one case by id (out of scope: 404).
+    Everything generic (documents, submit, the decisions) stays at ``/api/v1/cases/{id}/…``.
+
+    A subclass names its selector (``cases_of``), its serializers, its list filters, and the message for a
+    caller who has no resident profile yet when starting one for themselves.
+    """
+
+    lookup_value_regex = r"\d+"
+    detail_serializer_class: type[serializers.Serializer]
+    # Query parameters of the list that filter by an id: {"round": "points_application__round_id"}.
+    list_filters: dict[str, str] = {}
+    profile_missing_message: Promise | str = _("请先建立居民档案。")
+
+    def cases_of(self, user: User) -> QuerySet[Case]:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet[Case]:
+        return self.cases_of(self.request.user)
+
+    def get_object(self) -> Case:
+        try:
+            return self.get_queryset().get(pk=int(self.kwargs["pk"]))
+        except (Case.DoesNotExist, ValueError) as exc:
+            raise Http404 from exc
+
+    def detail_context(self, case: Case) -> dict[str, Any]:
+        return {}
+
+    def detail_body(self, case: Case) -> dict[str, Any]:
+        return self.detail_serializer_class(case, context=self.detail_context(case)).data
+
+    def _detail(self, request: Request, case: Case, *, code: int = status.HTTP_200_OK) -> Response:
+        """The case as it is now, read again through the selector (its details joined)."""
+        return Response(self.detail_body(self.cases_of(request.user).get(pk=case.pk)), status=code)
+
+    def list(self, request: Request) -> Response:
+        cases = self.get_queryset()
+        if status_filter := request.query_params.get("status"):
+            cases = cases.filter(status=status_filter)
+        for parameter, lookup in self.list_filters.items():
+            if (value := request.query_params.get(parameter, "")).isdigit():
+                cases = cases.filter(**{lookup: int(value)})
+        page = self.paginate_queryset(cases)
+        return self.get_paginated_response(self.get_serializer_class()(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(self.detail_body(self.get_object()))
+
+    def applicant_for(self, request: Request, pk: int | None) -> Resident:
+        """Who a new case is for: the caller, or a resident they may act for (their child; at the window, a
+        resident of the caseworker's street)."""
+        if pk is None:
+            own = residents_selectors.resident_of_user(user=request.user)
+            if own is None:
+                raise DomainError("resident_profile_missing", self.profile_missing_message, field="applicant")
+            return own
+        try:
+            return residents_selectors.resident_get(user=request.user, pk=pk)
+        except Resident.DoesNotExist as exc:
+            raise DomainError("applicant_not_found", _("找不到这位申请人。"), field="applicant") from exc
+
+
+def case_details_schema(
+    *, output: type[serializers.Serializer], detail: type[serializers.Serializer], filters: tuple[str, ...] = ()
+) -> Callable[[type[CaseDetailsViewSet]], type[CaseDetailsViewSet]]:
+    """The OpenAPI description of a CaseDetailsViewSet's list (status and the type's filters) and retrieve."""
+    parameters = [
+        OpenApiParameter("status", str, enum=CaseStatus.values, required=False),
+        *(OpenApiParameter(name, OpenApiTypes.INT, required=False) for name in filters),
+    ]
+    return extend_schema_view(
+        list=extend_schema(parameters=parameters, responses=output(many=True)),
+        retrieve=extend_schema(responses=detail),
+    )

@@ -4,6 +4,7 @@ is 404), writes through the same services the pages and the caseworker console c
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,9 +15,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import User
 from accounts.network import client_ip
 from cases import services as cases_services
-from cases.choices import CaseStatus
+from cases.api.views import CaseDetailsViewSet, case_details_schema
 from cases.models import Case
 from kernel.errors import DomainError
 from permits.models import DELIVERY_FIELDS
@@ -49,7 +51,8 @@ def _permit_type_of(key: str) -> PermitType:
         ) from exc
 
 
-class PermitApplicationViewSet(viewsets.GenericViewSet):
+@case_details_schema(output=PermitApplicationOutputSerializer, detail=PermitApplicationDetailOutputSerializer)
+class PermitApplicationViewSet(CaseDetailsViewSet):
     """Residence-permit applications and card replacements the caller may see: their own and their children's;
     a caseworker's streets'.
 
@@ -63,33 +66,10 @@ class PermitApplicationViewSet(viewsets.GenericViewSet):
     """
 
     serializer_class = PermitApplicationOutputSerializer
-    lookup_value_regex = r"\d+"
+    detail_serializer_class = PermitApplicationDetailOutputSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.permit_applications(user=self.request.user)
-
-    def get_object(self) -> Case:
-        try:
-            return selectors.permit_application_get(user=self.request.user, pk=int(self.kwargs["pk"]))
-        except (Case.DoesNotExist, ValueError) as exc:
-            raise Http404 from exc
-
-    def _detail(self, request: Request, case: Case, *, code: int = status.HTTP_200_OK) -> Response:
-        """The application as it is now, read again through the selector (its details joined)."""
-        fresh = selectors.permit_application_get(user=request.user, pk=case.pk)
-        return Response(PermitApplicationDetailOutputSerializer(fresh).data, status=code)
-
-    @extend_schema(parameters=[OpenApiParameter("status", str, enum=CaseStatus.values, required=False)])
-    def list(self, request: Request) -> Response:
-        cases = self.get_queryset()
-        if status_filter := request.query_params.get("status"):
-            cases = cases.filter(status=status_filter)
-        page = self.paginate_queryset(cases)
-        return self.get_paginated_response(PermitApplicationOutputSerializer(page, many=True).data)
-
-    @extend_schema(responses=PermitApplicationDetailOutputSerializer)
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(PermitApplicationDetailOutputSerializer(self.get_object()).data)
+    def cases_of(self, user: User) -> QuerySet[Case]:
+        return selectors.permit_applications(user=user)
 
     @extend_schema(
         request=PermitApplicationStartInputSerializer, responses={201: PermitApplicationDetailOutputSerializer}

@@ -13,6 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,12 +26,13 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import User
 from accounts.network import client_ip
+from cases.api.views import CaseDetailsViewSet, case_details_schema
 from cases.choices import CaseStatus
 from cases.models import Case
 from kernel.errors import DomainError
 from residents import selectors as residents_selectors
-from residents.models import Resident
 
 from .. import scoring, selectors, services
 from ..choices import ItemStatus, RuleSetStatus
@@ -395,7 +397,10 @@ def _application_extra(case: Case) -> dict[str, Any]:
     }
 
 
-class PointsApplicationViewSet(viewsets.GenericViewSet):
+@case_details_schema(
+    output=PointsApplicationOutputSerializer, detail=PointsApplicationDetailOutputSerializer, filters=("round",)
+)
+class PointsApplicationViewSet(CaseDetailsViewSet):
     """Points applications the caller may see: their own (and their children's); a caseworker's streets'; all for
     an administrator. Out of scope is 404.
 
@@ -409,22 +414,15 @@ class PointsApplicationViewSet(viewsets.GenericViewSet):
     """
 
     serializer_class = PointsApplicationOutputSerializer
-    lookup_value_regex = r"\d+"
+    detail_serializer_class = PointsApplicationDetailOutputSerializer
+    list_filters = {"round": "points_application__round_id"}
+    profile_missing_message = _("请先建立居民档案，再申请积分。")
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.points_applications(user=self.request.user)
+    def cases_of(self, user: User) -> QuerySet[Case]:
+        return selectors.points_applications(user=user)
 
-    def get_object(self) -> Case:
-        try:
-            return selectors.points_application_get(user=self.request.user, pk=int(self.kwargs["pk"]))
-        except (Case.DoesNotExist, ValueError) as exc:
-            raise Http404 from exc
-
-    def _detail(self, request: Request, case: Case, *, code: int = status.HTTP_200_OK) -> Response:
-        """The application as it is now, read again through the selector."""
-        fresh = selectors.points_application_get(user=request.user, pk=case.pk)
-        body = PointsApplicationDetailOutputSerializer(fresh, context={"extra": _application_extra(fresh)}).data
-        return Response(body, status=code)
+    def detail_context(self, case: Case) -> dict[str, Any]:
+        return {"extra": _application_extra(case)}
 
     @extend_schema(
         parameters=[
@@ -432,19 +430,6 @@ class PointsApplicationViewSet(viewsets.GenericViewSet):
             OpenApiParameter("round", OpenApiTypes.INT, required=False),
         ]
     )
-    def list(self, request: Request) -> Response:
-        cases = self.get_queryset()
-        if status_filter := request.query_params.get("status"):
-            cases = cases.filter(status=status_filter)
-        if (round_id := request.query_params.get("round", "")).isdigit():
-            cases = cases.filter(points_application__round_id=int(round_id))
-        page = self.paginate_queryset(cases)
-        return self.get_paginated_response(PointsApplicationOutputSerializer(page, many=True).data)
-
-    @extend_schema(responses=PointsApplicationDetailOutputSerializer)
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return self._detail(request, self.get_object())
-
     @extend_schema(
         request=PointsApplicationStartInputSerializer, responses={201: PointsApplicationDetailOutputSerializer}
     )
@@ -454,7 +439,7 @@ class PointsApplicationViewSet(viewsets.GenericViewSet):
         data = PointsApplicationStartInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        applicant = self._applicant(request, values.get("applicant"))
+        applicant = self.applicant_for(request, values.get("applicant"))
         round = selectors.points_rounds().filter(pk=values["round"]).first()
         if round is None:
             raise DomainError("points_round_unknown", _("没有这个申报期，请从申报期列表中选择。"), field="round")
@@ -462,19 +447,6 @@ class PointsApplicationViewSet(viewsets.GenericViewSet):
             actor=request.user, applicant=applicant, round=round, declared=values["declared"], ip=client_ip(request)
         )
         return self._detail(request, case, code=status.HTTP_201_CREATED)
-
-    def _applicant(self, request: Request, pk: int | None) -> Resident:
-        if pk is None:
-            own = residents_selectors.resident_of_user(user=request.user)
-            if own is None:
-                raise DomainError(
-                    "resident_profile_missing", _("请先建立居民档案，再申请积分。"), field="applicant"
-                )  # fmt: skip
-            return own
-        try:
-            return residents_selectors.resident_get(user=request.user, pk=pk)
-        except Resident.DoesNotExist as exc:
-            raise DomainError("applicant_not_found", _("找不到这位申请人。"), field="applicant") from exc
 
     @extend_schema(request=PointsApplicationDeclareInputSerializer, responses=PointsApplicationDetailOutputSerializer)
     def partial_update(self, request: Request, pk: str) -> Response:

@@ -1,5 +1,6 @@
 """The enrolment tests' standing scene: the middle of the 2027 application window, three schools, an open round,
-and verified points read through a stand-in for points.selectors (the points app is tested on its own)."""
+and verified points read through a stand-in for points.selectors (the points app is tested on its own; a test
+marked ``real_points`` reads the points app's own verified scores instead)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ import time_machine
 from django.utils import timezone
 
 from points import selectors as points_selectors
+
+# points.views takes resident_points_current by name when first imported: imported here, before any test puts the
+# stand-in below in place, it keeps the real one (first imported during a test, it would keep the stand-in for the
+# rest of the run, and the points tests after this suite would read no scores).
+from points import views as _points_views  # noqa: F401
 
 from .factories import DURING_APPLICATIONS, at, enrolment_round, family, school
 
@@ -26,10 +32,17 @@ def ineligible_families() -> set[int]:
     return set()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "real_points: read verified points through points.selectors, no stand-in")
+
+
 @pytest.fixture(autouse=True)
-def verified_points(monkeypatch, ineligible_families) -> dict[int, Decimal]:  # type: ignore[no-untyped-def]
-    """guardian id → verified total; a family absent from it has no verified score."""
+def verified_points(request, monkeypatch, ineligible_families) -> dict[int, Decimal]:  # type: ignore[no-untyped-def]
+    """guardian id → verified total; a family absent from it has no verified score. Under ``real_points`` nothing
+    is replaced: the scores are the points app's own."""
     scores: dict[int, Decimal] = {}
+    if request.node.get_closest_marker("real_points"):
+        return scores
 
     def bulk(resident_ids):  # type: ignore[no-untyped-def]
         return {

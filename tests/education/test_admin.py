@@ -154,8 +154,17 @@ def test_the_queue_shows_a_caseworker_the_applications_of_their_streets(
     page = console(caseworker).get(APPLICATIONS).content.decode()
     assert mine.reference in page and elsewhere.reference not in page
     assert "1. 塔山小学" in page
-    assert console(caseworker).get(f"{APPLICATIONS}{elsewhere.pk}/change/").status_code in (302, 404)
+    assert console(caseworker).get(f"{APPLICATIONS}{elsewhere.pk}/change/").status_code == 404
     assert elsewhere.reference in console(caseworker_elsewhere).get(APPLICATIONS).content.decode()
+
+
+def test_every_page_of_a_row_out_of_scope_is_a_404(open_round, fushan_community, tashan_school, caseworker):
+    elsewhere = submitted(*family("府山家长", fushan_community), open_round)
+    draft = enrolment_round(year=2028, status=RoundStatus.DRAFT, seats={tashan_school: 30})  # administrators' only
+
+    for row in (f"{APPLICATIONS}{elsewhere.pk}", f"{ROUNDS}{draft.pk}"):
+        for page in ("change", "history", "delete"):
+            assert console(caseworker).get(f"{row}/{page}/").status_code == 404, (row, page)
 
 
 def test_the_queue_approves_the_selected_applications_through_the_case_service(

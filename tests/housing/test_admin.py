@@ -117,11 +117,6 @@ def _two_factor_off(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def landlord(db):  # type: ignore[no-untyped-def]
-    return UserFactory(username="landlord_li")
-
-
-@pytest.fixture
 def pending(landlord, tashan_community) -> Property:  # type: ignore[no-untyped-def]
     """Waiting for 塔山街道's caseworker."""
     return registered(landlord, tashan_community, address="塔山街道府河街 12 号 3 幢 402 室")

@@ -17,7 +17,9 @@ from cases import services
 from cases.casetypes import case_type_get
 from cases.choices import CaseEvent, CaseStatus
 from cases.models import Case
-from housing import affordable
+from housing.affordable import selectors as affordable_selectors
+from housing.affordable import services as affordable_services
+from housing.affordable.casetype import AFFORDABLE_CASE_TYPE
 from housing.models import HousingApplication, HousingProject, UnitType
 from notifications.models import Notification
 from notifications.services import notification_render
@@ -93,7 +95,7 @@ def migrant(name: str, community: Region) -> Resident:
 
 
 def start(applicant: Resident, of: UnitType, *, household_size: int = 3, actor: User | None = None) -> Case:
-    return affordable.housing_application_start(
+    return affordable_services.housing_application_start(
         actor=actor or applicant.user, applicant=applicant, unit_type=of, household_size=household_size
     )
 
@@ -123,7 +125,7 @@ def hours_ago(hours: int) -> datetime.datetime:
 
 
 def place(case: Case) -> tuple[int, int] | None:
-    return affordable.housing_waiting_list_position(case=case)
+    return affordable_selectors.housing_waiting_list_position(case=case)
 
 
 def fresh(user: User) -> User:
@@ -145,7 +147,7 @@ def test_a_resident_without_a_residence_permit_is_told_to_get_one_first(resident
     assert error.code == "residence_permit_required"
     assert error.field == "applicant"
     assert "请先申领居住证" in str(error.message)
-    assert not Case.objects.filter(case_type=affordable.AFFORDABLE_CASE_TYPE).exists()
+    assert not Case.objects.filter(case_type=AFFORDABLE_CASE_TYPE).exists()
 
 
 def test_a_permit_suspended_for_a_missed_endorsement_is_refused_with_the_day_it_lapsed(resident, two_rooms):
@@ -282,7 +284,7 @@ def test_an_offer_takes_the_first_off_the_list_and_everyone_behind_moves_up(
     mine = waiting(permit_holder, two_rooms, caseworker, at=hours_ago(20))
     last = waiting(migrant("张敏", tashan_community), two_rooms, caseworker, at=hours_ago(10))
 
-    offered = affordable.housing_application_offer(actor=caseworker, case=first, unit="3 幢 502 室")
+    offered = affordable_services.housing_application_offer(actor=caseworker, case=first, unit="3 幢 502 室")
 
     assert offered.status == CaseStatus.ISSUED
     detail = HousingApplication.objects.get(case=first)
@@ -300,13 +302,13 @@ def test_offering_out_of_turn_needs_a_reason_which_the_record_keeps(
     waiting(migrant("李强", tashan_community), two_rooms, caseworker, at=hours_ago(30))
     mine = waiting(permit_holder, two_rooms, caseworker, at=hours_ago(20))
 
-    error = refused(affordable.housing_application_offer, actor=caseworker, case=mine, unit="3 幢 502 室")
+    error = refused(affordable_services.housing_application_offer, actor=caseworker, case=mine, unit="3 幢 502 室")
     assert (error.code, error.field) == ("not_first_in_line", "skip_reason")
     assert "第 2 位" in str(error.message)
     assert Case.objects.get(pk=mine.pk).status == CaseStatus.APPROVED
     assert HousingApplication.objects.get(case=mine).offered_unit == ""
 
-    affordable.housing_application_offer(
+    affordable_services.housing_application_offer(
         actor=caseworker, case=mine, unit="3 幢 502 室", skip_reason="李强电话三天未接通"
     )
 
@@ -320,10 +322,10 @@ def test_a_flat_offered_and_not_yet_taken_up_cannot_be_offered_again(
 ):  # type: ignore[no-untyped-def]
     first = waiting(migrant("李强", tashan_community), two_rooms, caseworker, at=hours_ago(30))
     mine = waiting(permit_holder, two_rooms, caseworker, at=hours_ago(20))
-    affordable.housing_application_offer(actor=caseworker, case=first, unit="3 幢 502 室")
+    affordable_services.housing_application_offer(actor=caseworker, case=first, unit="3 幢 502 室")
 
     # The same flat typed with extra spaces is still the same flat.
-    error = refused(affordable.housing_application_offer, actor=caseworker, case=mine, unit=" 3 幢  502 室")
+    error = refused(affordable_services.housing_application_offer, actor=caseworker, case=mine, unit=" 3 幢  502 室")
 
     assert error.code == "unit_already_offered"
     assert Case.objects.get(pk=mine.pk).status == CaseStatus.APPROVED
@@ -334,19 +336,19 @@ def test_a_declined_offer_frees_the_flat_for_the_next_on_the_list(
 ):  # type: ignore[no-untyped-def]
     first = waiting(migrant("李强", tashan_community), two_rooms, caseworker, at=hours_ago(30))
     mine = waiting(permit_holder, two_rooms, caseworker, at=hours_ago(20))
-    affordable.housing_application_offer(actor=caseworker, case=first, unit="3 幢 502 室")
+    affordable_services.housing_application_offer(actor=caseworker, case=first, unit="3 幢 502 室")
 
     services.case_withdraw(actor=first.applicant.user, case=first, reason="离单位太远")
-    offered = affordable.housing_application_offer(actor=caseworker, case=mine, unit="3 幢 502 室")
+    offered = affordable_services.housing_application_offer(actor=caseworker, case=mine, unit="3 幢 502 室")
 
     assert offered.status == CaseStatus.ISSUED
 
 
 def test_moving_in_completes_the_application(permit_holder, two_rooms, caseworker):
     case = waiting(permit_holder, two_rooms, caseworker)
-    affordable.housing_application_offer(actor=caseworker, case=case, unit="1 幢 201 室")
+    affordable_services.housing_application_offer(actor=caseworker, case=case, unit="1 幢 201 室")
 
-    done = affordable.housing_application_move_in(actor=caseworker, case=case)
+    done = affordable_services.housing_application_move_in(actor=caseworker, case=case)
 
     assert done.status == CaseStatus.DELIVERED
     assert HousingApplication.objects.get(case=case).moved_in_at == NOW
@@ -368,7 +370,9 @@ def test_an_applicant_may_leave_the_list_and_those_behind_move_up(
 def test_a_caseworker_of_another_street_cannot_offer_a_flat(permit_holder, two_rooms, caseworker, caseworker_elsewhere):
     case = waiting(permit_holder, two_rooms, caseworker)
 
-    error = refused(affordable.housing_application_offer, actor=caseworker_elsewhere, case=case, unit="1 幢 201 室")
+    error = refused(
+        affordable_services.housing_application_offer, actor=caseworker_elsewhere, case=case, unit="1 幢 201 室"
+    )
 
     assert error.code == "not_allowed"
     assert Case.objects.get(pk=case.pk).status == CaseStatus.APPROVED
@@ -377,9 +381,9 @@ def test_a_caseworker_of_another_street_cannot_offer_a_flat(permit_holder, two_r
 def test_the_applicant_cannot_offer_themselves_a_flat(permit_holder, two_rooms, caseworker):
     case = waiting(permit_holder, two_rooms, caseworker)
 
-    assert refused(affordable.housing_application_offer, actor=permit_holder.user, case=case, unit="1 幢").code == (
-        "not_allowed"
-    )
+    error = refused(affordable_services.housing_application_offer, actor=permit_holder.user, case=case, unit="1 幢")
+
+    assert error.code == "not_allowed"
 
 
 def test_issued_is_reached_only_by_offering_a_named_flat(permit_holder, two_rooms, caseworker):
@@ -394,7 +398,7 @@ def test_issued_is_reached_only_by_offering_a_named_flat(permit_holder, two_room
 def test_an_offer_needs_a_flat_number(permit_holder, two_rooms, caseworker):
     case = waiting(permit_holder, two_rooms, caseworker)
 
-    error = refused(affordable.housing_application_offer, actor=caseworker, case=case, unit="   ")
+    error = refused(affordable_services.housing_application_offer, actor=caseworker, case=case, unit="   ")
 
     assert (error.code, error.field) == ("unit_required", "unit")
     assert Case.objects.get(pk=case.pk).status == CaseStatus.APPROVED
@@ -452,7 +456,7 @@ def test_another_resident_sees_nothing_of_it(on_the_list, other_resident):
 
 def test_the_caseworker_of_the_street_lists_it_and_offers_a_flat_to_the_first(on_the_list, caseworker):
     client = api_as(caseworker)
-    first = Case.objects.filter(case_type=affordable.AFFORDABLE_CASE_TYPE).order_by("submitted_at").first()
+    first = Case.objects.filter(case_type=AFFORDABLE_CASE_TYPE).order_by("submitted_at").first()
 
     assert on_the_list.pk in ids(client.get(APPLICATIONS, {"status": "approved"}))
     response = client.post(application_url(first, "allocate/"), {"unit": "3 幢 502 室"}, format="json")
@@ -587,7 +591,7 @@ def test_applying_on_the_page_opens_the_case_page(client, permit_holder, residen
 
     response = client.post("/housing/affordable/apply/", {"unit_type": two_rooms.pk, "household_size": 3})
 
-    case = Case.objects.get(case_type=affordable.AFFORDABLE_CASE_TYPE)
+    case = Case.objects.get(case_type=AFFORDABLE_CASE_TYPE)
     assert response.status_code == 302 and response["Location"] == f"/me/cases/{case.reference}/"
     assert "无房承诺书" in client.get(response["Location"]).content.decode()
 
@@ -599,7 +603,7 @@ def test_applying_without_a_permit_on_the_page_says_why_and_saves_nothing(client
 
     assert response.status_code == 200
     assert "请先申领居住证" in response.content.decode()
-    assert not Case.objects.filter(case_type=affordable.AFFORDABLE_CASE_TYPE).exists()
+    assert not Case.objects.filter(case_type=AFFORDABLE_CASE_TYPE).exists()
 
 
 def test_the_apply_page_asks_anonymous_visitors_to_sign_in(client):
@@ -625,7 +629,7 @@ def test_my_queue_shows_my_place_and_nobody_elses(client, on_the_list, resident_
 
 
 def test_the_caseworker_offers_a_flat_from_the_waiting_list_console(client, on_the_list, caseworker):
-    first = Case.objects.filter(case_type=affordable.AFFORDABLE_CASE_TYPE).order_by("submitted_at").first()
+    first = Case.objects.filter(case_type=AFFORDABLE_CASE_TYPE).order_by("submitted_at").first()
     client.force_login(caseworker)
 
     listing = client.get("/admin/housing/housingapplication/").content.decode()
@@ -659,8 +663,8 @@ def test_only_administrators_edit_the_projects(client, caseworker, administrator
 
 def test_the_case_page_shows_the_flat_type_applied_for(client, resident):  # type: ignore[no-untyped-def]
     permit_row(resident, issued_on=days_ago(30))
-    unit_type = affordable.unit_types_open().first()
-    case = affordable.housing_application_start(
+    unit_type = affordable_selectors.unit_types_open().first()
+    case = affordable_services.housing_application_start(
         actor=resident.user, applicant=resident, unit_type=unit_type, household_size=3, current_address="环城西路 1 号"
     )
     client.force_login(resident.user)

@@ -96,12 +96,6 @@ def move_in_body(tenant: Resident | None = None, **overrides) -> dict:  # type: 
 
 
 @pytest.fixture
-def landlord(db):  # type: ignore[no-untyped-def]
-    """李房东, who lets a flat in 塔山街道."""
-    return UserFactory(username="landlord_li", roles=[Role.LANDLORD])
-
-
-@pytest.fixture
 def other_landlord(db):  # type: ignore[no-untyped-def]
     """Another landlord on the same street, who must see nothing of 李房东's."""
     return UserFactory(username="landlord_zhou", roles=[Role.LANDLORD])

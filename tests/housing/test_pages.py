@@ -22,7 +22,7 @@ from residents.catalogue import SERVICES
 from residents.models import Region, ResidenceRegistration, Resident
 from residents.pii import id_number_decrypt
 from tests.casework import PDF
-from tests.factories import ResidentFactory, UserFactory, make_id_number
+from tests.factories import ResidentFactory, make_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -58,11 +58,6 @@ def section(page: str, element_id: str) -> str:
 
 
 # --- scenes ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def landlord(db) -> User:  # type: ignore[no-untyped-def]
-    return UserFactory(username="landlord_li")
 
 
 def register_property(landlord: User, community: Region, *, max_occupants: int = 3, address: str = ADDRESS) -> Property:

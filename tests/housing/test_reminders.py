@@ -71,11 +71,6 @@ def queries_of(sweep: str, today: datetime.date) -> int:
 
 
 @pytest.fixture
-def landlord(db):  # type: ignore[no-untyped-def]
-    return UserFactory(username="landlord_li")
-
-
-@pytest.fixture
 def flat(landlord, tashan_community) -> Property:  # type: ignore[no-untyped-def]
     return a_property(landlord, tashan_community)
 

@@ -8,12 +8,13 @@ import zoneinfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from housing import services, workdays
 from housing.choices import PropertyStatus, TenancyStatus
 from housing.models import OccupancyFlag, OfficialCalendarYear, Property, Tenancy
+from notifications.models import Notification
 from residents import selectors as resident_selectors
 from residents import services as resident_services
 from residents.models import AuditEvent, ResidenceRegistration, Resident
@@ -29,11 +30,6 @@ D = datetime.date
 
 def deadline(day: datetime.date) -> workdays.Deadline:
     return workdays.working_days_after(day)
-
-
-@pytest.fixture
-def landlord(db):  # type: ignore[no-untyped-def]
-    return UserFactory(username="landlord_li")
 
 
 def a_property(landlord, community, *, max_occupants: int = 3, verified_by=None) -> Property:  # type: ignore[no-untyped-def]
@@ -186,6 +182,43 @@ def test_a_tenant_unknown_to_the_portal_gets_a_record_and_an_sms_invitation(
     assert resident_selectors.residence_current(resident=tenant).address == verified.address
     assert [m.phone for m in sms_outbox] == ["+8613912345678"]
     assert verified.address in sms_outbox[0].text
+
+
+def test_the_invitation_is_in_the_outbox_before_the_move_in_commits(
+    landlord, verified, django_capture_on_commit_callbacks
+):
+    # The outbox row is written with the tenancy, so a process that dies right after the commit (the
+    # after-commit callbacks never run) still leaves the invitation for the sweep to send.
+    with django_capture_on_commit_callbacks(execute=False), transaction.atomic():
+        tenancy = services.tenancy_report_move_in(
+            actor=landlord, prop=verified, id_number=make_id_number(), name="赵小军", phone="13912345678",
+            move_in_date=timezone.localdate(),
+        )  # fmt: skip
+        written_before_commit = Notification.objects.filter(dedupe_key=f"housing:invite:{tenancy.pk}").first()
+
+    assert written_before_commit is not None
+    assert (written_before_commit.template, written_before_commit.phone) == ("housing.tenant_invited", "+8613912345678")
+    assert written_before_commit.deliveries.count() == 1
+
+
+def test_a_move_in_that_is_rolled_back_leaves_no_invitation(
+    landlord, verified, sms_outbox, django_capture_on_commit_callbacks, settings
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+    class LaterStepFailed(Exception):
+        """Something after the report, in the same transaction, fails (a bulk import's next step, say)."""
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(LaterStepFailed), transaction.atomic():
+        services.tenancy_report_move_in(
+            actor=landlord, prop=verified, id_number=make_id_number(), name="赵小军", phone="13912345678",
+            move_in_date=timezone.localdate(),
+        )  # fmt: skip
+        raise LaterStepFailed
+
+    assert not Tenancy.objects.exists()
+    assert not Notification.objects.filter(template="housing.tenant_invited").exists()
+    assert sms_outbox == []
 
 
 def test_a_new_tenant_without_a_phone_is_refused_and_nothing_is_saved(landlord, verified):

@@ -3,10 +3,10 @@ publishes, and the waiting list from which caseworkers offer flats.
 
 Applications themselves are decided in the case console (我的待办: documents, approve, refuse), as every case
 is. This waiting list shows the approved applications of the caseworker's streets in their order with each
-one's place on the whole list, and offers a flat (housing.affordable.housing_application_offer) or records the
-move-in; status is never edited here.
+one's place on the whole list, and offers a flat (housing.affordable.services.housing_application_offer) or
+records the move-in; status is never edited here.
 
-Imported from HousingConfig.ready(): admin.autodiscover imports only `admin` modules.
+Imported from HousingConfig.ready(): admin.autodiscover imports only an app's own `admin` module (housing/admin.py).
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ from django.utils.translation import gettext_lazy as _
 from accounts.network import client_ip
 from accounts.permissions import is_administrator, is_staff_reviewer
 from cases.choices import CaseStatus
+from kernel.admin_scope import OutOfScopeIs404
 from kernel.errors import DomainError, form_add_domain_error
 from kernel.paginators import EstimatedCountPaginator
 
-from . import affordable
-from . import permissions as housing_permissions  # noqa: F401 — the housing console's rules, loaded first
-from .models import HousingApplication, HousingProject, UnitType
+from .. import permissions as housing_permissions  # noqa: F401 — the housing console's rules, loaded first
+from ..models import HousingApplication, HousingProject, UnitType
+from . import selectors, services
 
 # The admin's app index asks for the app-level permission, which housing.permissions grants (loaded above, so
 # that its add_perm never meets one of ours); granted here only if it ever stops doing so.
@@ -113,7 +114,7 @@ class OfferForm(forms.Form):
 
 
 @admin.register(HousingApplication)
-class HousingApplicationAdmin(admin.ModelAdmin):
+class HousingApplicationAdmin(OutOfScopeIs404, admin.ModelAdmin):
     """轮候名单: one unit type's approved applications in their order (filter by 户型), with the place of each."""
 
     list_display = [
@@ -134,7 +135,7 @@ class HousingApplicationAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[HousingApplication]:
-        return affordable.housing_application_details(user=request.user)
+        return selectors.housing_application_details(user=request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # an application is started by the applicant (or at the window) as a case
@@ -213,11 +214,11 @@ class HousingApplicationAdmin(admin.ModelAdmin):
         if request.method == "POST":
             try:
                 if case.status == CaseStatus.ISSUED:
-                    affordable.housing_application_move_in(actor=request.user, case=case, ip=client_ip(request))
+                    services.housing_application_move_in(actor=request.user, case=case, ip=client_ip(request))
                     messages.success(request, _("已登记入住，本件办结。"))
                     return HttpResponseRedirect(reverse("admin:housing_housingapplication_changelist"))
                 if form.is_valid():
-                    affordable.housing_application_offer(
+                    services.housing_application_offer(
                         actor=request.user, case=case, unit=form.cleaned_data["unit"],
                         skip_reason=form.cleaned_data["skip_reason"], ip=client_ip(request),
                     )  # fmt: skip

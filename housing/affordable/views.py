@@ -1,22 +1,21 @@
 """The pages of affordable rental housing (保障性租赁住房): the public list of projects and unit types, the form
-that starts an application, and 我的排队 — the applicant's place on the waiting list.
+that starts an application, and 我的排队 — the applicant's place on the waiting list; and the panel the
+applicant's case page shows of an application (the case type's CasePanel names its context function here).
 
 Documents, submitting and withdrawing happen on the generic case page (cases:case_detail), as for every
-application; these pages only start the case and say where it stands.
+application; these pages only start the case and say where it stands. Their routes are in housing/urls.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.network import client_ip
@@ -25,42 +24,16 @@ from cases.views import case_draft_opened
 from kernel.errors import DomainError, form_add_domain_error
 from residents import selectors as residents_selectors
 
-from . import affordable
-from .models import UnitType
-
-
-class UnitTypeChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: UnitType) -> str:
-        return f"{obj.project.name} · {obj.name}"
-
-
-class AffordableApplyForm(forms.Form):
-    """申请保障性租赁住房: which unit type, how many people, where the family lives now."""
-
-    unit_type = UnitTypeChoiceField(
-        label=gettext_lazy("申请户型"), queryset=UnitType.objects.none(), widget=forms.RadioSelect, empty_label=None
-    )
-    household_size = forms.IntegerField(
-        label=gettext_lazy("家庭人数"), min_value=1, max_value=affordable.MAX_HOUSEHOLD_SIZE,
-        help_text=gettext_lazy("包括您本人，以及一起居住的配偶、子女、父母。"),
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-    )  # fmt: skip
-    current_address = forms.CharField(
-        label=gettext_lazy("现居住地址"), max_length=200, required=False,
-        help_text=gettext_lazy("不填则用居民档案中的现居地址。"),
-    )  # fmt: skip
-
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        self.fields["unit_type"].queryset = affordable.unit_types_open()
+from . import selectors, services
+from .forms import AffordableApplyForm
 
 
 def affordable_projects(request: HttpRequest) -> HttpResponse:
     """保障性租赁住房 (public): the open projects with each unit type's rent, size, number of flats and
     conditions; for a signed-in resident, the application they already have."""
     resident = residents_selectors.resident_of_user(user=request.user)
-    active = affordable.housing_application_active(applicant=resident) if resident else None
-    context = {"projects": affordable.projects_open(), "active": active}
+    active = selectors.housing_application_active(applicant=resident) if resident else None
+    context = {"projects": selectors.projects_open(), "active": active}
     return render(request, "housing/affordable_projects.html", context)
 
 
@@ -76,7 +49,7 @@ def affordable_apply(request: HttpRequest) -> HttpResponse:
         form = AffordableApplyForm(request.POST)
         if form.is_valid():
             try:
-                case = affordable.housing_application_start(
+                case = services.housing_application_start(
                     actor=request.user, applicant=resident, ip=client_ip(request), **form.cleaned_data
                 )
             except DomainError as error:
@@ -88,7 +61,7 @@ def affordable_apply(request: HttpRequest) -> HttpResponse:
         form = AffordableApplyForm(
             initial={"unit_type": int(requested) if requested.isdigit() else None, "current_address": resident.address}
         )
-    context = {"form": form, "active": affordable.housing_application_active(applicant=resident)}
+    context = {"form": form, "active": selectors.housing_application_active(applicant=resident)}
     return render(request, "housing/affordable_apply.html", context)
 
 
@@ -111,6 +84,14 @@ class QueueEntry:
 @login_required
 def affordable_mine(request: HttpRequest) -> HttpResponse:
     """我的排队: one's own (and one's children's) applications, where each stands, and the place on the list."""
-    cases = list(affordable.housing_applications_of_family(user=request.user)[:20])
+    cases = list(selectors.housing_applications_of_family(user=request.user)[:20])
     entries = [QueueEntry(case, case.waiting_position, case.waiting_total) for case in cases]  # type: ignore[attr-defined]
     return render(request, "housing/affordable_mine.html", {"entries": entries})
+
+
+def affordable_case_panel_context(request: HttpRequest, case: Case) -> dict[str, object] | None:
+    """On the applicant's case page: the flat type applied for and, once approved, the place on the list."""
+    detail = selectors.housing_application_of_case(case=case)
+    if detail is None:
+        return None
+    return {"detail": detail, "position": selectors.housing_waiting_list_position(case=case)}
