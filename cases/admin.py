@@ -238,8 +238,7 @@ class CaseAdmin(OutOfScopeIs404, PersonSearchMixin, admin.ModelAdmin):
             "documents_form": RequestDocumentsForm(case=case),
             "pending": case.status in CASE_PENDING_STATUSES,
             "own_console": self._own_console(case),
-            "console_panel": self._panel(request, case, "console_panel"),
-            "console_actions": self._panel(request, case, "console_actions"),
+            **self._panels(request, case),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -247,10 +246,13 @@ class CaseAdmin(OutOfScopeIs404, PersonSearchMixin, admin.ModelAdmin):
         link = case_type_get(case.case_type).console_link
         return (str(link.label), reverse(link.url_name, args=[case.pk])) if link is not None else None
 
-    def _panel(self, request: HttpRequest, case: Case, which: str) -> str:
-        """The case type's own block of the page (its details, or the forms of its actions), as it declares."""
-        panel = getattr(case_type_get(case.case_type), which)
-        return panel.render(request, case) if panel is not None else ""
+    def _panels(self, request: HttpRequest, case: Case) -> dict[str, str]:
+        """The case type's own blocks of the page (its details, the forms of its actions), as it declares."""
+        declared, known = case_type_get(case.case_type), {}
+        return {
+            which: panel.render(request, case, known=known) if (panel := getattr(declared, which)) else ""
+            for which in ("console_panel", "console_actions")
+        }
 
     def _case_or_404(self, request: HttpRequest, pk) -> Case:  # type: ignore[no-untyped-def]
         try:

@@ -90,8 +90,13 @@ class CasePanel:
     context: Hook
     draft_below: bool = False
 
-    def render(self, request: HttpRequest, case: Case, **page: Any) -> str:
-        context = hook_resolve(self.context)(request, case)
+    def render(self, request: HttpRequest, case: Case, *, known: dict[Hook, Any] | None = None, **page: Any) -> str:
+        """The block's HTML. ``known``: contexts already computed on this page, by hook (two blocks of one
+        page that name the same context function read it once)."""
+        known = {} if known is None else known
+        if self.context not in known:
+            known[self.context] = hook_resolve(self.context)(request, case)
+        context = known[self.context]
         if context is None:
             return ""
         return render_to_string(self.template, {"case": case, **page, **context}, request=request)
